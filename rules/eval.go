@@ -1,0 +1,345 @@
+package rules
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"math/bits"
+	"strings"
+	"time"
+
+	"github.com/expr-lang/expr/file"
+	"github.com/expr-lang/expr/vm"
+)
+
+// Outcome is the result of a rule for one subject.
+type Outcome string
+
+// The outcomes of a rule for one subject.
+const (
+	// Match: the rule holds.
+	Match Outcome = "match"
+	// NoMatch: the rule does not hold.
+	NoMatch Outcome = "no_match"
+	// LacksData: a value the rule needs is unknown, so it can neither hold
+	// nor fail. It never fires an alert.
+	LacksData Outcome = "lacks_data"
+	// Error: the rule failed at run time (for example an integer division
+	// by zero, or it exceeded its budget).
+	Error Outcome = "error"
+)
+
+// ErrNoSubject is returned by EvalOne and Explain when the snapshot has no
+// bond, project or issuer with the given id.
+var ErrNoSubject = errors.New("no such subject")
+
+// Result is the outcome of a rule for one subject.
+type Result struct {
+	Subject Subject
+	// ID is the bond id, project id, or ticker for issuer rules.
+	ID      string
+	Ticker  string
+	Outcome Outcome
+	// Detail says what is missing ("coupon is unknown"), what failed, or,
+	// for a match or no match, the key values ("coupon 9.25%, utility 4.50%").
+	Detail string
+	// Missing is the variable lacking data, if any, such as "coupon" or
+	// "offtakes[CRWV-META].mw".
+	Missing string
+	// Values are the variables the rule reads, formatted with units.
+	Values []Value
+}
+
+// Value is one variable read by a rule, for display.
+type Value struct {
+	Name string
+	// Text is the value with its unit ("9.25%", "+415 bp", "1,250 MW"), or
+	// "unknown".
+	Text string
+	// Num is the value as a number when it is one (durations in days).
+	Num   float64
+	Known bool
+}
+
+// Eval evaluates p for every subject of its kind in ix, in feed order.
+// scope, when non-nil, limits the evaluation to the tickers for which it
+// returns true. h may be nil; history functions then lack data.
+func (p *Program) Eval(ix *Index, h History, scope func(ticker string) bool) []Result {
+	subs := ix.subjects[p.subject]
+	m := ix.getVM()
+	defer ix.putVM(m)
+	out := make([]Result, 0, len(subs))
+	vals := make([]Value, 0, len(subs)*len(p.vars))
+	for i := range subs {
+		s := &subs[i]
+		if scope != nil && !scope(s.ticker) {
+			continue
+		}
+		r := p.evalSubject(m, ix, h, s, vals[len(vals):len(vals):cap(vals)])
+		vals = vals[:len(vals)+len(r.Values)]
+		out = append(out, r)
+	}
+	return out
+}
+
+// EvalOne evaluates p for one subject: a bond or project id, or a ticker
+// for issuer rules. It returns an error wrapping ErrNoSubject when ix has
+// no such subject.
+func (p *Program) EvalOne(ix *Index, h History, id string) (Result, error) {
+	s, err := p.find(ix, id)
+	if err != nil {
+		return Result{}, err
+	}
+	m := ix.getVM()
+	defer ix.putVM(m)
+	return p.evalSubject(m, ix, h, s, nil), nil
+}
+
+func (p *Program) find(ix *Index, id string) (*subject, error) {
+	s, ok := ix.lookup(p.subject, id)
+	if !ok {
+		return nil, fmt.Errorf("%s %q in the snapshot of %s: %w", p.subject, id, day0(ix.snap.AsOf), ErrNoSubject)
+	}
+	return s, nil
+}
+
+func day0(t time.Time) string { return t.UTC().Format(time.DateOnly) }
+
+// evalSubject evaluates p for s; vals is where to append the values.
+func (p *Program) evalSubject(m *vm.VM, ix *Index, h History, s *subject, vals []Value) Result {
+	r := Result{Subject: p.subject, ID: s.id, Ticker: s.ticker}
+	r.Outcome, r.Missing, r.Detail, _ = p.decide(m, ix, h, s)
+	r.Values = p.values(ix, s, vals)
+	if r.Outcome == Match || r.Outcome == NoMatch {
+		r.Detail = keyValues(r.Values)
+	}
+	return r
+}
+
+// decide runs the rule for s and returns its outcome; env is the
+// environment the rule ran in (for explanations).
+func (p *Program) decide(m *vm.VM, ix *Index, h History, s *subject) (out Outcome, missing, detail string, env map[string]any) {
+	if m := s.unknown & p.main.needMask; m != 0 {
+		i := bits.TrailingZeros64(m)
+		return LacksData, varDefs[i].name, unknownText(s, i), nil
+	}
+	if len(p.main.needBench) > 0 {
+		if b := p.missingBench(ix); b != "" {
+			return LacksData, b, b + " is unknown", nil
+		}
+	}
+	env, envB := s.env, s.envB
+	if len(p.hist) > 0 {
+		var ok bool
+		env, out, missing, detail, ok = p.historyEnv(m, ix, h, s)
+		if !ok {
+			return out, missing, detail, nil
+		}
+		envB = nil
+		if s.elemUnknown != 0 {
+			envB = maps.Clone(env)
+			envB[unkVar] = true
+		}
+	}
+	v, out, missing, detail := run(&p.main, m, s, env, envB)
+	if out != "" {
+		return out, missing, detail, env
+	}
+	switch v {
+	case true:
+		return Match, "", "", env
+	case false:
+		return NoMatch, "", "", env
+	}
+	return Error, "", fmt.Sprintf("rule yielded %v, not true or false", v), env
+}
+
+// run evaluates c in env, and also in envB when an element value c reads
+// is unknown in s; if the two disagree the result depends on the unknown
+// value. It returns out == "" on success.
+func run(c *compiled, m *vm.VM, s *subject, env, envB map[string]any) (v any, out Outcome, missing, detail string) {
+	v, err := m.Run(c.prog, env)
+	unk := s.elemUnknown & c.elemMask
+	if err == nil && unk != 0 && envB != nil {
+		var vb any
+		vb, err = m.Run(c.prog, envB)
+		if err == nil && !sameValue(v, vb) {
+			name := s.elemMissing[bits.TrailingZeros64(unk)]
+			return nil, LacksData, name, name + " is unknown"
+		}
+	}
+	if err != nil {
+		msg := runtimeMessage(err)
+		if unk != 0 && strings.Contains(msg, "<nil>") {
+			name := s.elemMissing[bits.TrailingZeros64(unk)]
+			return nil, LacksData, name, name + " is unknown"
+		}
+		return nil, Error, "", msg
+	}
+	return v, "", "", ""
+}
+
+// sameValue compares results of the two runs of a rule.
+func sameValue(a, b any) (same bool) {
+	defer func() {
+		if recover() != nil {
+			same = false
+		}
+	}()
+	return a == b
+}
+
+// benchCheck caches, for one index, which benchmark a program needs that
+// is unknown there ("" when none).
+type benchCheck struct {
+	ix      *Index
+	missing string
+}
+
+// missingBench returns the first benchmark p needs that is unknown in ix.
+// The answer is the same for every subject, so it is cached per index.
+func (p *Program) missingBench(ix *Index) string {
+	if c := p.benchOK.Load(); c != nil && c.ix == ix {
+		return c.missing
+	}
+	c := &benchCheck{ix: ix}
+	for _, b := range p.main.needBench {
+		if !ix.bench[b].Known {
+			c.missing = b
+			break
+		}
+	}
+	p.benchOK.Store(c)
+	return c.missing
+}
+
+// runtimeMessage turns a VM error into one line for users.
+func runtimeMessage(err error) string {
+	var fe *file.Error
+	msg := err.Error()
+	if errors.As(err, &fe) {
+		msg = fe.Message
+	}
+	msg = errorLine(msg)
+	if strings.Contains(msg, "memory budget exceeded") {
+		return fmt.Sprintf("rule exceeded its evaluation budget (%d units)", MemoryBudget)
+	}
+	return msg
+}
+
+// unknownText explains why variable i of s is unknown.
+func unknownText(s *subject, i int) string {
+	t := varDefs[i].name + " is unknown"
+	if why := s.why[i]; why != "" {
+		t += " (" + why + ")"
+	}
+	return t
+}
+
+// values returns the formatted variables p reads for s, appended to dst.
+func (p *Program) values(ix *Index, s *subject, dst []Value) []Value {
+	if len(p.vars) == 0 {
+		return nil
+	}
+	if dst == nil {
+		dst = make([]Value, 0, len(p.vars))
+	}
+	for k, name := range p.vars {
+		switch i := p.varIdx[k]; {
+		case i >= 0:
+			dst = append(dst, s.values[i])
+		case i == -2:
+			j, _ := lookupVar(name)
+			dst = append(dst, s.values[j])
+		default:
+			v, ok := ix.bench[name]
+			if !ok {
+				v = Value{Name: name, Text: "unknown"}
+			}
+			dst = append(dst, v)
+		}
+	}
+	return dst
+}
+
+// keyValues joins values as "coupon 9.25%, utility 4.50%".
+func keyValues(vals []Value) string {
+	n := 0
+	for _, v := range vals {
+		n += len(v.Name) + len(v.Text) + 3
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, v := range vals {
+		if b.Len() > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(v.Name)
+		b.WriteByte(' ')
+		b.WriteString(v.Text)
+	}
+	return b.String()
+}
+
+// historyEnv computes the hidden history variables for s and returns a
+// copy of its environment holding them. ok is false when the rule cannot
+// be decided; out, missing and detail then say why.
+func (p *Program) historyEnv(m *vm.VM, ix *Index, h History, s *subject) (env map[string]any, out Outcome, missing, detail string, ok bool) {
+	env = maps.Clone(s.env)
+	asOf := ix.snap.AsOf
+	for i := range p.hist {
+		hc := &p.hist[i]
+		var old *Index
+		var found bool
+		var when string
+		switch hc.fn {
+		case "change":
+			when = fmt.Sprintf("no snapshot %s before %s", hc.windowText, day0(asOf))
+			if h != nil {
+				old, found = h.AtOrBefore(asOf.Add(-hc.window))
+			}
+		default:
+			when = "no snapshot before " + day0(asOf)
+			if h != nil {
+				old, found = h.Before(asOf)
+			}
+		}
+		if !found || old == nil {
+			return nil, LacksData, hc.fn, when, false
+		}
+		os, found := old.lookup(p.subject, s.id)
+		if !found {
+			return nil, LacksData, hc.fn, fmt.Sprintf("%s is not in the snapshot of %s", s.id, day0(old.snap.AsOf)), false
+		}
+		v, o, miss, d := evalSub(&hc.sub, m, os)
+		if o != "" {
+			if o == LacksData {
+				d += " in the snapshot of " + day0(old.snap.AsOf)
+			}
+			return nil, o, miss, d, false
+		}
+		env[hc.hidden] = v
+	}
+	return env, "", "", "", true
+}
+
+// evalSub evaluates a history sub-program for s in an older index.
+func evalSub(c *compiled, m *vm.VM, s *subject) (any, Outcome, string, string) {
+	if m := s.unknown & c.needMask; m != 0 {
+		i := bits.TrailingZeros64(m)
+		return nil, LacksData, varDefs[i].name, unknownText(s, i)
+	}
+	for _, b := range c.needBench {
+		if v := s.env[b]; v == nil {
+			return nil, LacksData, b, b + " is unknown"
+		}
+	}
+	v, out, missing, detail := run(c, m, s, s.env, s.envB)
+	if out != "" {
+		return nil, out, missing, detail
+	}
+	if v == nil {
+		return nil, LacksData, "", "the value is unknown"
+	}
+	return v, "", "", ""
+}

@@ -1,0 +1,366 @@
+package rules
+
+import (
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/checker"
+	"github.com/expr-lang/expr/compiler"
+	"github.com/expr-lang/expr/file"
+	"github.com/expr-lang/expr/parser"
+	"github.com/expr-lang/expr/vm"
+)
+
+// Explanation shows why a rule has its outcome for one subject: the result
+// and each comparison of the rule with its two sides evaluated.
+type Explanation struct {
+	Result  Result
+	Clauses []Clause
+}
+
+// Clause is one comparison of a rule, or one true-or-false term that is
+// not a comparison (such as any(offtakes, .mw >= 150)), evaluated for a
+// subject.
+type Clause struct {
+	// Text is the clause as written: "coupon > utility + 400bp".
+	Text string
+	// Left and Right are the sides as written with their values:
+	// "coupon 9.25%", "utility + 400bp = 8.50%". Right and Op are empty
+	// for a term that is not a comparison.
+	Left, Right string
+	Op          string
+	// Holds reports whether the clause is true.
+	Holds bool
+	// Known is false when a side could not be evaluated (unknown data).
+	Known bool
+	// Distance is left − right in the comparison's unit ("+75 bp"): how
+	// far the clause is from flipping. Dates differ in days. Empty for
+	// text and true-or-false values.
+	Distance string
+}
+
+// String formats the clause on one line:
+// "coupon 9.25% > utility + 400bp = 8.50%  ✓ by +75 bp".
+func (c Clause) String() string {
+	var b strings.Builder
+	b.WriteString(c.Left)
+	if c.Op != "" {
+		b.WriteString(" " + c.Op + " " + c.Right)
+	}
+	switch {
+	case !c.Known:
+		b.WriteString("  ? unknown")
+	case c.Holds:
+		b.WriteString("  ✓")
+	default:
+		b.WriteString("  ✗")
+	}
+	if c.Known && c.Distance != "" {
+		b.WriteString(" by " + c.Distance)
+	}
+	return b.String()
+}
+
+// String formats the explanation: a line with the subject and outcome,
+// then one indented line per clause.
+func (e *Explanation) String() string {
+	var b strings.Builder
+	r := e.Result
+	b.WriteString(r.ID)
+	if r.ID != r.Ticker && r.Ticker != "" {
+		b.WriteString(" (" + r.Ticker + ")")
+	}
+	b.WriteString(": " + string(r.Outcome))
+	if r.Detail != "" {
+		b.WriteString(" — " + r.Detail)
+	}
+	for _, c := range e.Clauses {
+		b.WriteString("\n  " + c.String())
+	}
+	return b.String()
+}
+
+// Explain evaluates p for one subject (a bond or project id, or a ticker)
+// and explains each comparison. It returns an error wrapping ErrNoSubject
+// when ix has no such subject.
+func (p *Program) Explain(ix *Index, h History, id string) (*Explanation, error) {
+	s, err := p.find(ix, id)
+	if err != nil {
+		return nil, err
+	}
+	m := ix.getVM()
+	defer ix.putVM(m)
+	res := p.evalSubject(m, ix, h, s, nil)
+	_, _, _, env := p.decide(m, ix, h, s)
+	if env == nil {
+		env = s.env
+		if len(p.hist) > 0 {
+			if he, _, _, _, ok := p.historyEnv(m, ix, h, s); ok {
+				env = he
+			}
+		}
+	}
+	f, cerr := compileFront(p.source, p.env)
+	if cerr != nil {
+		// The program compiled from this very text; this cannot happen.
+		return nil, fmt.Errorf("explain %q: %w", p.source, cerr)
+	}
+	e := &Explanation{Result: res}
+	// Sides are evaluated on their own; they get the same bound on work.
+	ast.Walk(&f.tree.Node, tickPatcher{})
+	x := &explainer{f: f, m: m, env: env}
+	x.walk(f.tree.Node)
+	e.Clauses = x.clauses
+	return e, nil
+}
+
+// explainer collects the clauses of a rule.
+type explainer struct {
+	f       *front
+	m       *vm.VM
+	env     map[string]any
+	clauses []Clause
+}
+
+func (x *explainer) walk(n ast.Node) {
+	if _, ok := x.f.histNodes[n]; ok {
+		x.leaf(n)
+		return
+	}
+	switch n := n.(type) {
+	case *ast.BinaryNode:
+		switch n.Operator {
+		case "&&", "||", "and", "or":
+			x.walk(n.Left)
+			x.walk(n.Right)
+			return
+		case "<", ">", "<=", ">=", "==", "!=":
+			x.compare(n)
+			return
+		}
+	case *ast.UnaryNode:
+		if n.Operator == "!" || n.Operator == "not" {
+			x.walk(n.Node)
+			return
+		}
+	case *ast.ConditionalNode:
+		x.walk(n.Cond)
+		x.walk(n.Exp1)
+		x.walk(n.Exp2)
+		return
+	case *ast.SequenceNode:
+		x.walk(n.Nodes[len(n.Nodes)-1])
+		return
+	case *ast.VariableDeclaratorNode:
+		x.walk(n.Expr)
+		return
+	case *ast.BoolNode, *ast.ConstantNode:
+		return
+	}
+	if t := n.Type(); t != nil && (t.Kind() == reflect.Bool || t.Kind() == reflect.Interface) {
+		x.leaf(n)
+	}
+}
+
+// eval evaluates a sub-expression of the rule; ok is false when it could
+// not be (unknown data, run-time error).
+func (x *explainer) eval(n ast.Node) (v any, ok bool) {
+	tree := &parser.Tree{Node: n, Source: file.NewSource(x.f.rw.text)}
+	if _, err := checker.Check(tree, x.f.cfg); err != nil {
+		return nil, false
+	}
+	prog, err := compiler.Compile(tree, x.f.cfg)
+	if err != nil {
+		return nil, false
+	}
+	v, err = x.m.Run(prog, x.env)
+	if err != nil {
+		return nil, false
+	}
+	v = derefValue(v)
+	return v, v != nil
+}
+
+// leaf explains a true-or-false term that is not a comparison.
+func (x *explainer) leaf(n ast.Node) {
+	text := x.f.origText(n)
+	v, ok := x.eval(n)
+	b, isBool := v.(bool)
+	x.clauses = append(x.clauses, Clause{Text: text, Left: text, Holds: b, Known: ok && isBool})
+}
+
+// compare explains a comparison.
+func (x *explainer) compare(n *ast.BinaryNode) {
+	f := x.f
+	c := Clause{Text: f.origText(n), Op: n.Operator}
+	dl, dr := f.dimOf(n.Left), f.dimOf(n.Right)
+	d := dl
+	if d == dimNone {
+		d = dr
+	}
+	lv, lok := x.eval(n.Left)
+	rv, rok := x.eval(n.Right)
+	c.Left = x.side(n.Left, lv, lok, dl, d)
+	c.Right = x.side(n.Right, rv, rok, dr, d)
+	c.Known = lok && rok
+	if c.Known {
+		h, err := nullableCompare(n.Operator, lv, rv, false)
+		hb, isBool := h.(bool)
+		if err != nil || !isBool {
+			c.Known = false
+		}
+		c.Holds = hb
+		c.Distance = distance(lv, rv, d)
+	}
+	x.clauses = append(x.clauses, c)
+}
+
+// side formats one side of a comparison: "coupon 9.25%" for a variable,
+// "8%" for a literal, "utility + 400bp = 8.50%" for anything else.
+func (x *explainer) side(n ast.Node, v any, ok bool, own, cmp dim) string {
+	text := x.f.origText(n)
+	d := own
+	if d == dimNone {
+		d = cmp
+	}
+	val := "unknown"
+	if ok {
+		val = formatValue(d, v)
+	}
+	switch n.(type) {
+	case *ast.IdentifierNode:
+		if _, hist := x.f.histNodes[n]; hist {
+			return text + " = " + val
+		}
+		return text + " " + val
+	case *ast.ConstantNode, *ast.IntegerNode, *ast.FloatNode, *ast.StringNode, *ast.BoolNode, *ast.NilNode:
+		return text
+	}
+	return text + " = " + val
+}
+
+// distance returns left − right in unit d, or "" when the values are not
+// numbers, durations or dates.
+func distance(l, r any, d dim) string {
+	if lt, ok := l.(time.Time); ok {
+		if rt, ok := r.(time.Time); ok {
+			return formatDiff(dimDays, lt.Sub(rt).Hours()/24)
+		}
+		return ""
+	}
+	lf, lok := toFloat(l)
+	rf, rok := toFloat(r)
+	if !lok || !rok {
+		return ""
+	}
+	if _, isDur := l.(time.Duration); isDur {
+		d = dimDays
+	}
+	if d == dimRate {
+		d = dimSpread
+	}
+	return formatDiff(d, lf-rf)
+}
+
+// dimOf infers the unit of an expression from its variables, unit
+// literals and operators: a rate minus a rate is a spread, a rate plus a
+// spread is a rate.
+func (f *front) dimOf(n ast.Node) dim {
+	if spec, ok := f.histNodes[n]; ok {
+		switch spec.fn {
+		case "change":
+			if spec.dim == dimRate {
+				return dimSpread
+			}
+			return spec.dim
+		case "prev":
+			return spec.dim
+		}
+		return dimBool
+	}
+	switch n := n.(type) {
+	case *ast.IdentifierNode:
+		if i, ok := lookupVar(n.Value); ok {
+			return varDefs[i].dim
+		}
+		if slices.Contains(f.env.benchmarks, n.Value) {
+			return dimRate
+		}
+	case *ast.ConstantNode:
+		if d, ok := f.units.dims[n]; ok {
+			return d
+		}
+		switch n.Value.(type) {
+		case time.Duration:
+			return dimDuration
+		case bool:
+			return dimBool
+		case string:
+			return dimString
+		}
+	case *ast.StringNode:
+		return dimString
+	case *ast.BoolNode:
+		return dimBool
+	case *ast.MemberNode:
+		if p, ok := n.Property.(*ast.StringNode); ok {
+			if d, ok := elemDims[p.Value]; ok {
+				return d
+			}
+		}
+	case *ast.UnaryNode:
+		if n.Operator == "-" || n.Operator == "+" {
+			return f.dimOf(n.Node)
+		}
+	case *ast.ConditionalNode:
+		return f.dimOf(n.Exp1)
+	case *ast.BuiltinNode:
+		switch n.Name {
+		case "abs", "max", "min", "sum", "mean", "median", "ceil", "floor", "round", "first", "last":
+			if len(n.Arguments) > 0 {
+				return f.dimOf(n.Arguments[0])
+			}
+		}
+	case *ast.BinaryNode:
+		l, r := f.dimOf(n.Left), f.dimOf(n.Right)
+		switch n.Operator {
+		case "??":
+			return l
+		case "+", "-":
+			switch {
+			case l == dimRate && r == dimRate:
+				if n.Operator == "-" {
+					return dimSpread
+				}
+				return dimRate
+			case l == dimRate && r == dimSpread, l == dimSpread && r == dimRate:
+				return dimRate
+			case l == dimDate && r == dimDate:
+				return dimDuration
+			case l == dimNone:
+				return r
+			case r == dimNone, l == r:
+				return l
+			}
+		case "*":
+			if l == dimNone {
+				return r
+			}
+			if r == dimNone {
+				return l
+			}
+		case "/":
+			if r == dimNone {
+				return l
+			}
+			if l == r {
+				return dimRatio
+			}
+		}
+	}
+	return dimNone
+}
