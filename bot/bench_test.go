@@ -98,7 +98,7 @@ func benchDB(b *testing.B) string {
 
 // openBench opens a copy of the benchmark database with fsync on, the way
 // the bot runs, and starts a bot on it.
-func openBench(b *testing.B, src bot.Source) (*bot.Bot, *bolt.DB) {
+func openBench(b *testing.B, src bot.Source) (*bot.Bot, *bottest.RecordingPoster) {
 	b.Helper()
 	db, err := bolt.Open(benchDB(b), bolt.Options{Timeout: time.Second})
 	if err != nil {
@@ -112,11 +112,16 @@ func openBench(b *testing.B, src bot.Source) (*bot.Bot, *bolt.DB) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	bt.AddPoster("test", &bottest.RecordingPoster{})
+	p := &bottest.RecordingPoster{}
+	bt.AddPoster("test", p)
 	if err := bt.Start(context.Background()); err != nil {
 		b.Fatal(err)
 	}
-	return bt, db
+	if err := bt.Flush(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	p.Reset()
+	return bt, p
 }
 
 // BenchmarkRefresh10kRules is one refresh cycle with 10,000 rules over the
@@ -145,12 +150,15 @@ func BenchmarkRefresh10kRulesChanging(b *testing.B) {
 		snaps[i] = bottest.SampleSnapshot(b, 0, func(f bottest.Feed) { bottest.SetBenchmark(f, "utility", l) })
 	}
 	src.Set(snaps[0])
-	bt, _ := openBench(b, src)
+	bt, p := openBench(b, src)
 	ctx := context.Background()
 	n := 0
 	b.ReportAllocs()
 	c0 := cpuTime()
-	defer func() { reportCPU(b, c0) }()
+	defer func() {
+		reportCPU(b, c0)
+		b.ReportMetric(float64(len(p.Posts()))/float64(b.N), "notifications/op")
+	}()
 	for b.Loop() {
 		n++
 		s := *snaps[n%2]

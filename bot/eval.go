@@ -169,7 +169,26 @@ func (b *Bot) evalRule(changes []change, d *dataState, t Team, r *Rule, wls map[
 		b.ruleErrs[k] = serr.Error()
 		b.mu.Unlock()
 	}
-	results := cp.prog.Eval(d.ix, d.hist, scope)
+	results, perr := safeEval(cp.prog, d, scope)
+	if perr != nil {
+		// A bug in one rule's evaluation must not stop the others.
+		b.m.ruleErrors.WithLabelValues(r.Name).Inc()
+		b.log.Error("rule evaluation panicked", "team", t.ID, "rule", r.Name, "err", perr)
+		b.mu.Lock()
+		b.ruleErrs[k] = "evaluation failed: " + perr.Error()
+		b.mu.Unlock()
+		return changes
+	}
+	if serr == nil {
+		b.mu.RLock()
+		_, stale := b.ruleErrs[k]
+		b.mu.RUnlock()
+		if stale {
+			b.mu.Lock()
+			delete(b.ruleErrs, k)
+			b.mu.Unlock()
+		}
+	}
 	seen := 0
 	hadErr := false
 	for j := range results {
@@ -356,4 +375,14 @@ func resultDetail(res rules.Result) string {
 		return res.Missing + " is unknown"
 	}
 	return ""
+}
+
+// safeEval evaluates p, turning a panic into an error.
+func safeEval(p *rules.Program, d *dataState, scope func(string) bool) (res []rules.Result, err error) {
+	defer func() {
+		if x := recover(); x != nil {
+			err = fmt.Errorf("panic: %v", x)
+		}
+	}()
+	return p.Eval(d.ix, d.hist, scope), nil
 }

@@ -133,6 +133,7 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 		}
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
 		if err := enc.Encode(doc); err != nil {
 			fmt.Fprintf(stderr, "spreadwatch eval: write: %v\n", err)
 			return exitDataError
