@@ -107,7 +107,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 	content := func(resp map[string]any) string {
 		d, _ := resp["data"].(map[string]any)
-		c, _ := d["content"].(string)
+		c := answerText(d)
 		return c
 	}
 
@@ -257,7 +257,7 @@ func TestEndToEndViewerRole(t *testing.T) {
 	f := newHTTPFixture(t, h.Bot, rec)
 	_, resp := f.post(t, slashJSON(t, "I1", "rule", subOpt("add", strOpt("name", "hot"), strOpt("expr", "coupon > utility + 400bp"))))
 	d := resp["data"].(map[string]any)
-	c, _ := d["content"].(string)
+	c := answerText(d)
 	if d["flags"] != float64(64) || strings.Contains(c, "\n") || !strings.Contains(c, "viewer") {
 		t.Errorf("flags %v, content %q; want an ephemeral one-line refusal naming the role", d["flags"], c)
 	}

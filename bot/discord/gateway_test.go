@@ -95,7 +95,7 @@ func TestGateway(t *testing.T) {
 		}
 		resp := decode(t, cb.Body)
 		data := resp["data"].(map[string]any)
-		if resp["type"] != float64(4) || !strings.Contains(data["content"].(string), "+480 bp") {
+		if resp["type"] != float64(4) || !strings.Contains(answerText(data), "+480 bp") {
 			t.Errorf("callback = %s", cb.Body)
 		}
 		want := bot.Request{Platform: "discord", Team: "G1", User: "U1", UserName: "ana", Channel: "C1", Text: "spread CIFR"}

@@ -3,6 +3,7 @@ package discord
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -94,7 +95,7 @@ func TestHTTPCommand(t *testing.T) {
 		t.Fatalf("type = %v, want 4: %v", got["type"], got)
 	}
 	data := got["data"].(map[string]any)
-	if c, _ := data["content"].(string); !strings.Contains(c, "NRTH") || !strings.Contains(c, "+480 bp") {
+	if c := answerText(data); !strings.Contains(c, "NRTH") || !strings.Contains(c, "+480 bp") {
 		t.Errorf("content = %q, want the ticker and the spread", c)
 	}
 	embeds, _ := data["embeds"].([]any)
@@ -144,7 +145,7 @@ func TestHTTPUnknownCommandOrOption(t *testing.T) {
 			if data["flags"] != float64(64) {
 				t.Errorf("flags = %v, want 64 (ephemeral)", data["flags"])
 			}
-			c := data["content"].(string)
+			c := answerText(data)
 			if !strings.Contains(c, tt.want) || strings.Contains(c, "\n") {
 				t.Errorf("content = %q, want one line with %q", c, tt.want)
 			}
@@ -240,7 +241,7 @@ func TestHTTPSlowCommandDefersAndFollowsUp(t *testing.T) {
 	if err := json.Unmarshal([]byte(c.Body), &data); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(data["content"].(string), "3 alerts sent") {
+	if !strings.Contains(answerText(data), "3 alerts sent") {
 		t.Errorf("follow-up content = %v", data["content"])
 	}
 	if c.Query != "wait=true" {
@@ -288,7 +289,7 @@ func TestHTTPLongButtonCommand(t *testing.T) {
 		return got
 	}
 	got := press("I6")
-	if c := got["data"].(map[string]any)["content"].(string); !strings.Contains(c, "expired") {
+	if c := answerText(got["data"].(map[string]any)); !strings.Contains(c, "expired") {
 		t.Errorf("unknown long id: content = %q, want expired", c)
 	}
 	f.a.remember([]bot.Action{{Label: "Mute 7d", Command: long}})
@@ -382,4 +383,21 @@ func TestHTTPDirectMessageTeam(t *testing.T) {
 	if diff := cmp.Diff(want, rec.next(t)); diff != "" {
 		t.Errorf("request (-want +got):\n%s", diff)
 	}
+}
+
+// answerText is everything a user sees of an interaction response's data:
+// the content and the embeds' text.
+func answerText(data map[string]any) string {
+	c, _ := data["content"].(string)
+	if e, ok := data["embeds"]; ok {
+		b, _ := json.Marshal(e)
+		var s string
+		// Undo JSON escaping of the embed text so callers can search it.
+		var parts []any
+		if json.Unmarshal(b, &parts) == nil {
+			s = fmt.Sprint(parts)
+		}
+		c += "\n" + s
+	}
+	return c
 }

@@ -64,19 +64,24 @@ func noMentions() *discordgo.MessageAllowedMentions {
 	return &discordgo.MessageAllowedMentions{Parse: []discordgo.AllowedMentionType{}}
 }
 
-// render turns a reply into a message: the plain text as content, the rich
-// version as one embed and the actions as buttons, all within Discord's
-// limits. It never fails; what does not fit is cut and counted.
+// render turns a reply into a message: a structured reply as one embed, a
+// plain one (no title, fields or tables) as content, and
+// the actions as buttons, all within Discord's limits. It never fails; what
+// does not fit is cut and counted.
 func render(r bot.Reply) message {
 	m := message{
 		Content:    clipLines(strings.TrimSpace(r.PlainText()), maxContent),
 		Components: renderButtons(r.Actions),
 		Ephemeral:  r.Ephemeral || r.Error,
 	}
-	// A one-line error is the content alone; an embed would repeat it.
-	plainError := r.Error && r.Title == "" && len(r.Fields) == 0 && len(r.Tables) == 0
-	if e := renderEmbed(r, colorFor(r)); !emptyEmbed(e) && !plainError {
+	// Plain text (a one-line error, a short note) is the content alone; a
+	// structured reply is the embed alone. Either way the answer shows once.
+	plain := r.Title == "" && len(r.Fields) == 0 && len(r.Tables) == 0
+	if e := renderEmbed(r, colorFor(r)); !emptyEmbed(e) && !plain {
 		m.Embeds = []*discordgo.MessageEmbed{e}
+		// The embed is the answer; content would show it twice.
+		m.Content = ""
+		return m
 	}
 	if m.Content == "" {
 		m.Content = "(no answer)"
