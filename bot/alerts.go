@@ -13,37 +13,65 @@ import (
 // maxAlertRows bounds the rows of the alerts listing.
 const maxAlertRows = 100
 
-// teamAlertList copies the team's cached alerts.
-func (b *Bot) teamAlertList(team string) []Alert {
+// scanAlerts calls f for each cached alert of the team (of one rule when
+// rule is not ""), under the read lock: f must not block or keep a.
+func (b *Bot) scanAlerts(team, rule string, f func(a *Alert)) {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
 	ta := b.alerts[team]
 	if ta == nil {
-		return nil
+		return
 	}
-	var out []Alert
+	if rule != "" {
+		for _, a := range ta.byRule[rule] {
+			f(a)
+		}
+		return
+	}
 	for _, m := range ta.byRule {
 		for _, a := range m {
-			out = append(out, *a)
+			f(a)
 		}
 	}
-	return out
+}
+
+// alertCounts counts the team's alerts (of one rule when rule is not "")
+// by state.
+func (b *Bot) alertCounts(team, rule string) map[AlertState]int {
+	counts := map[AlertState]int{}
+	if rule == "" {
+		b.mu.RLock()
+		if ta := b.alerts[team]; ta != nil {
+			for s, n := range ta.counts {
+				counts[s] = n
+			}
+		}
+		b.mu.RUnlock()
+		return counts
+	}
+	b.scanAlerts(team, rule, func(a *Alert) { counts[a.State]++ })
+	return counts
 }
 
 // cmdAlerts lists firing (and pending) alerts with counts of the rest.
 func (b *Bot) cmdAlerts(_ context.Context, c *call) (Reply, error) {
-	all := b.teamAlertList(c.req.Team)
-	counts := map[AlertState]int{}
+	counts := b.alertCounts(c.req.Team, "")
 	var active []Alert
-	for _, a := range all {
-		counts[a.State]++
-		if a.State == StateFiring || a.State == StatePending {
-			active = append(active, a)
+	b.mu.RLock()
+	var ptrs []*Alert
+	if ta := b.alerts[c.req.Team]; ta != nil {
+		ptrs = make([]*Alert, 0, len(ta.active))
+		for a := range ta.active {
+			ptrs = append(ptrs, a)
 		}
 	}
-	slices.SortFunc(active, func(x, y Alert) int {
+	slices.SortFunc(ptrs, func(x, y *Alert) int {
 		return cmp.Or(cmp.Compare(stateOrder(x.State), stateOrder(y.State)), strings.Compare(x.Rule, y.Rule), strings.Compare(x.Subject, y.Subject))
 	})
+	for _, a := range ptrs[:min(len(ptrs), maxAlertRows)] {
+		active = append(active, *a)
+	}
+	b.mu.RUnlock()
 	title := fmt.Sprintf("Alerts: %d firing, %d pending, %d lacking data, %d errors, %d stale",
 		counts[StateFiring], counts[StatePending], counts[StateLacksData], counts[StateError], counts[StateStale])
 	rep := Reply{Title: title, Severity: SeverityInfo}
@@ -54,11 +82,10 @@ func (b *Bot) cmdAlerts(_ context.Context, c *call) (Reply, error) {
 		rep.Text = "Nothing is firing."
 	} else {
 		t := Table{Columns: []string{"ID", "Rule", "Subject", "State", "Since", "Values", "Ack"}}
-		for i, a := range active {
-			if i == maxAlertRows {
-				rep.Text = fmt.Sprintf("%d more not shown.", len(active)-maxAlertRows)
-				break
-			}
+		if n := counts[StateFiring] + counts[StatePending]; n > len(active) {
+			rep.Text = fmt.Sprintf("%d more not shown.", n-len(active))
+		}
+		for _, a := range active {
 			ack := ""
 			if a.AckedBy != "" {
 				ack = "acked by " + a.AckedBy
@@ -135,11 +162,15 @@ func (b *Bot) cmdAck(_ context.Context, c *call) (Reply, error) {
 	b.mu.RUnlock()
 	if p == nil {
 		var firing []string
-		for _, x := range b.teamAlertList(c.req.Team) {
-			if x.State == StateFiring && x.ID != "" {
-				firing = append(firing, x.ID)
+		b.mu.RLock()
+		if ta := b.alerts[c.req.Team]; ta != nil {
+			for x := range ta.active {
+				if x.State == StateFiring && x.ID != "" {
+					firing = append(firing, x.ID)
+				}
 			}
 		}
+		b.mu.RUnlock()
 		slices.Sort(firing)
 		if len(firing) == 0 {
 			return Reply{}, userErrorf("unknown alert %s; nothing is firing", id)

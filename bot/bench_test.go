@@ -240,3 +240,26 @@ func BenchmarkStartup10kRules(b *testing.B) {
 	b.ReportMetric(float64(heap)/(1<<20), "heap-MB")
 	b.ReportMetric(float64(cpu.Milliseconds())/float64(b.N), "cpu-ms/op")
 }
+
+// BenchmarkAlertsCommand answers `alerts` with 10k rules and their alert
+// instances loaded.
+func BenchmarkAlertsCommand(b *testing.B) {
+	bt, _ := openBench(b, nil)
+	req := bot.Request{Platform: "test", Team: "T1", User: "U1", Channel: "C1", Text: "alerts"}
+	latency(b, func() {
+		if r := bt.Handle(context.Background(), req); r.Error {
+			b.Fatal(r.PlainText())
+		}
+	})
+}
+
+// BenchmarkStatusCommand answers `status` with 10k rules loaded.
+func BenchmarkStatusCommand(b *testing.B) {
+	bt, _ := openBench(b, nil)
+	req := bot.Request{Platform: "test", Team: "T1", User: "U1", Channel: "C1", Text: "status"}
+	latency(b, func() {
+		if r := bt.Handle(context.Background(), req); r.Error {
+			b.Fatal(r.PlainText())
+		}
+	})
+}

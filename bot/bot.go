@@ -75,8 +75,9 @@ type Bot struct {
 	m              *metrics
 	handlers       map[string]handlerFunc
 
-	data  atomic.Pointer[dataState]
-	ready atomic.Bool
+	fetchMu sync.Mutex // serializes reads of the source
+	data    atomic.Pointer[dataState]
+	ready   atomic.Bool
 
 	postersMu sync.RWMutex
 	posters   map[string]Poster
@@ -106,6 +107,24 @@ type Bot struct {
 type teamAlerts struct {
 	byRule map[string]map[string]*Alert // rule → subject → alert
 	byID   map[string]*Alert
+	counts map[AlertState]int  // alerts by state
+	active map[*Alert]struct{} // pending and firing alerts
+}
+
+// track counts a (not) being in its state.
+func (ta *teamAlerts) track(a *Alert, in bool) {
+	d := 1
+	if !in {
+		d = -1
+	}
+	ta.counts[a.State] += d
+	if a.State == StateFiring || a.State == StatePending {
+		if in {
+			ta.active[a] = struct{}{}
+		} else {
+			delete(ta.active, a)
+		}
+	}
 }
 
 // cycleStatus summarizes the last evaluation cycle.
@@ -298,7 +317,7 @@ func (b *Bot) installAlerts(as []Alert) error {
 func (b *Bot) putAlertLocked(a Alert) *Alert {
 	ta := b.alerts[a.Team]
 	if ta == nil {
-		ta = &teamAlerts{byRule: map[string]map[string]*Alert{}, byID: map[string]*Alert{}}
+		ta = &teamAlerts{byRule: map[string]map[string]*Alert{}, byID: map[string]*Alert{}, counts: map[AlertState]int{}, active: map[*Alert]struct{}{}}
 		b.alerts[a.Team] = ta
 	}
 	m := ta.byRule[a.Rule]
@@ -310,11 +329,14 @@ func (b *Bot) putAlertLocked(a Alert) *Alert {
 	if p == nil {
 		p = new(Alert)
 		m[a.Subject] = p
+	} else {
+		ta.track(p, false)
 	}
 	if p.ID != "" && p.ID != a.ID && ta.byID[p.ID] == p {
 		delete(ta.byID, p.ID)
 	}
 	*p = a
+	ta.track(p, true)
 	if a.ID != "" {
 		ta.byID[a.ID] = p
 	}
@@ -336,6 +358,7 @@ func (b *Bot) deleteAlertLocked(a Alert) {
 	if p.ID != "" && ta.byID[p.ID] == p {
 		delete(ta.byID, p.ID)
 	}
+	ta.track(p, false)
 	delete(m, a.Subject)
 	if len(m) == 0 {
 		delete(ta.byRule, a.Rule)

@@ -81,6 +81,8 @@ func (b *Bot) loadHistory(stored []StoredSnapshot) {
 // fetch reads the source and publishes a new data state when it brought
 // something new. The outcome is kept for status.
 func (b *Bot) fetch(ctx context.Context) error {
+	b.fetchMu.Lock()
+	defer b.fetchMu.Unlock()
 	snaps, err := b.src.Fetch(ctx)
 	if err == nil && len(snaps) == 0 {
 		err = fmt.Errorf("source %s returned no snapshot", sourceName(b.src))

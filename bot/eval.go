@@ -105,6 +105,16 @@ func (b *Bot) evaluate() (err error) {
 					c.kind = ""
 				}
 			}
+			// A silenced repeat changes nothing: drop it rather than
+			// rewrite the alert.
+			kept := n0
+			for j := n0; j < len(changes); j++ {
+				if changes[j].tr != nil || changes[j].kind != "" {
+					changes[kept] = changes[j]
+					kept++
+				}
+			}
+			changes = changes[:kept]
 		}
 	}
 	if len(changes) == 0 {

@@ -485,3 +485,76 @@ func TestPlainText(t *testing.T) {
 		t.Errorf("PlainText:\n%s\nwant:\n%s", got, want)
 	}
 }
+
+// TestBenchmarkSetChange checks that programs are recompiled when the
+// benchmark set changes: a rule reading a benchmark that disappears fails
+// (shown in rule list, other rules go on), and works again when it is back.
+func TestBenchmarkSetChange(t *testing.T) {
+	src := &bottest.SwitchSource{}
+	src.Set(bottest.SampleSnapshot(t, 0, nil))
+	h := bottest.New(t, bottest.WithSource(src))
+	h.Must(`rule add tsy "coupon > treasury_10y + 400bp"`)
+	h.Must(`rule add hot "coupon > utility + 400bp"`)
+	h.Refresh()
+	dropTsy := func(f bottest.Feed) {
+		var keep []any
+		for _, b := range f["benchmarks"].([]any) {
+			if b.(map[string]any)["id"] != "treasury_10y" {
+				keep = append(keep, b)
+			}
+		}
+		f["benchmarks"] = keep
+	}
+	src.Set(bottest.SampleSnapshot(t, 1, dropTsy))
+	h.Refresh()
+	wantReply(t, h, "rule list", false, "error: ", "treasury_10y")
+	wantReply(t, h, "status", false, "1 failing to compile")
+	wantReply(t, h, "rule show hot", false, "Expression: coupon > utility + 400bp")
+	src.Set(bottest.SampleSnapshot(t, 2, nil))
+	h.Refresh()
+	if got := h.Text("rule list"); strings.Contains(got, "error: ") {
+		t.Errorf("rule list after the benchmark came back:\n%s", got)
+	}
+}
+
+// TestScopeChangeResolves checks that removing a ticker from a rule's
+// watchlist resolves its firing alerts.
+func TestScopeChangeResolves(t *testing.T) {
+	h := bottest.New(t)
+	h.Must("watch create hy")
+	h.Must("watch add hy CRWV APLD")
+	h.Must(`rule add hot "coupon > utility + 400bp" watchlist=hy`)
+	h.Refresh()
+	h.Poster.Reset()
+	h.Must("watch remove hy APLD")
+	h.Refresh()
+	got := h.Poster.Lines()
+	want := []string{"RESOLVED hot APLD-9.25-2030 coupon 9.25% (utility 4.50%) — subject left the rule's scope or the data"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// TestRestartWithManyRules restarts on a database with enough rules to
+// compile them in parallel, and checks nothing is announced twice.
+func TestRestartWithManyRules(t *testing.T) {
+	h := bottest.New(t)
+	for i := range 40 {
+		h.Must(fmt.Sprintf(`rule add r%d "coupon > utility + %dbp"`, i, 300+5*i))
+	}
+	h.Refresh()
+	before := len(h.Poster.Posts())
+	alerts := h.Text("alerts")
+	h.Close()
+	h2 := bottest.New(t, bottest.WithDB(h.Path))
+	h2.Refresh()
+	if n := len(h2.Poster.Posts()); n != 0 || before == 0 {
+		t.Errorf("before restart %d notifications; after restart %d, want 0", before, n)
+	}
+	if got := h2.Text("alerts"); got != alerts {
+		t.Errorf("alerts after restart:\n%s\nwant:\n%s", got, alerts)
+	}
+	if got := h2.Text("rule list"); strings.Contains(got, "error") || !strings.Contains(got, "Rules (40)") {
+		t.Errorf("rule list after restart:\n%s", got)
+	}
+}

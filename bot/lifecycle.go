@@ -67,7 +67,9 @@ func step(prev Alert, obs observation, r Rule, now, dataAsOf time.Time) (next Al
 		next.State = to
 		next.Since = now
 		next.Reason = reason
-		next.Values = obs.values()
+		if v := obs.values(); v != "" || obs.res != nil {
+			next.Values = v
+		}
 		tr = &Transition{
 			Team: r.Team, AlertID: next.ID, Rule: r.Name, Subject: next.Subject, Ticker: next.Ticker,
 			From: from, To: to, At: now, Reason: reason,

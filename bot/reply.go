@@ -21,6 +21,7 @@ type UserError struct {
 	DidYouMean bool
 }
 
+// Error returns the message, then "; usage: …" or "; did you mean: …".
 func (e *UserError) Error() string {
 	switch {
 	case e.Usage == "":

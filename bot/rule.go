@@ -302,11 +302,11 @@ func (b *Bot) cmdRuleList(_ context.Context, c *call) (Reply, error) {
 		return Reply{Title: "Rules", Text: "No rules yet. Add one with: " + lookupSpec("rule add").example, Severity: SeverityInfo}, nil
 	}
 	firing := map[string]int{}
-	for _, a := range b.teamAlertList(c.req.Team) {
+	b.scanAlerts(c.req.Team, "", func(a *Alert) {
 		if a.State == StateFiring {
 			firing[a.Rule]++
 		}
-	}
+	})
 	b.mu.RLock()
 	errs := map[string]string{}
 	for _, r := range rs {
@@ -338,12 +338,7 @@ func (b *Bot) cmdRuleShow(_ context.Context, c *call) (Reply, error) {
 	if err != nil {
 		return Reply{}, err
 	}
-	counts := map[AlertState]int{}
-	for _, a := range b.teamAlertList(c.req.Team) {
-		if a.Rule == r.Name {
-			counts[a.State]++
-		}
-	}
+	counts := b.alertCounts(c.req.Team, r.Name)
 	rep := Reply{Title: "Rule " + r.Name, Severity: SeverityInfo}
 	add := func(n, v string) { rep.Fields = append(rep.Fields, Field{Name: n, Value: v}) }
 	add("Expression", r.Expr)

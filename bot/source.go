@@ -33,6 +33,7 @@ func SampleSource() Source { return sampleSource{} }
 
 type sampleSource struct{}
 
+// Fetch implements Source: one fresh copy of the sample.
 func (sampleSource) Fetch(context.Context) ([]*market.Snapshot, error) {
 	s, err := market.Sample()
 	if err != nil {
@@ -41,6 +42,7 @@ func (sampleSource) Fetch(context.Context) ([]*market.Snapshot, error) {
 	return []*market.Snapshot{s}, nil
 }
 
+// String names the source in status.
 func (sampleSource) String() string { return "sample" }
 
 // FileSource reads feeds from files: each path is a v1 JSON feed file or a
@@ -58,6 +60,7 @@ type fileSource struct {
 	stamps map[string]string
 }
 
+// Fetch implements Source: every file, oldest as_of first.
 func (f *fileSource) Fetch(ctx context.Context) ([]*market.Snapshot, error) {
 	if len(f.paths) == 0 {
 		return nil, errors.New("no data files configured")
@@ -100,6 +103,7 @@ func (f *fileSource) Changed() bool {
 	return false
 }
 
+// String names the source in status.
 func (f *fileSource) String() string { return "file " + strings.Join(f.paths, ", ") }
 
 // stamp summarizes a file's (or a directory's files') modification times

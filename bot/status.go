@@ -7,8 +7,12 @@ import (
 	"strings"
 )
 
-// statusOutboxScan bounds how many outbox items status inspects.
-const statusOutboxScan = 10000
+// Bounds of the outbox scans of status: undelivered items counted, and
+// newest items searched for failures.
+const (
+	statusOutboxScan = 10000
+	statusFailedScan = 500
+)
 
 // cmdStatus reports the data, the last refresh and cycle, rules, alerts,
 // the outbox and the registered posters.
@@ -18,8 +22,8 @@ func (b *Bot) cmdStatus(_ context.Context, c *call) (Reply, error) {
 
 	add("Data source", sourceName(b.src))
 	if d := c.data; d != nil {
-		add("Data as of", fmt.Sprintf("%s (%s old), %d issuers, %d snapshots in history",
-			formatTime(d.snap.AsOf), formatAge(c.now, d.snap.AsOf), len(d.snap.Issuers), len(d.history)))
+		add("Data as of", fmt.Sprintf("%s (%s old), %s, %s in history",
+			formatTime(d.snap.AsOf), formatAge(c.now, d.snap.AsOf), plural(len(d.snap.Issuers), "issuer"), plural(len(d.history), "snapshot")))
 		rep.Footer = d.footer()
 	} else {
 		add("Data as of", "no data loaded")
@@ -48,7 +52,8 @@ func (b *Bot) cmdStatus(_ context.Context, c *call) (Reply, error) {
 		add("Last refresh", fmt.Sprintf("ok at %s (%s)", formatTime(lr.at), what))
 	}
 	if !lc.at.IsZero() {
-		v := fmt.Sprintf("%s, %d rules in %s, %d transitions, %d notifications", formatTime(lc.at), lc.rules, lc.dur.Round(100_000), lc.transitions, lc.notified)
+		v := fmt.Sprintf("%s, %s in %s, %s, %s", formatTime(lc.at), plural(lc.rules, "rule"), lc.dur.Round(100_000),
+			plural(lc.transitions, "transition"), plural(lc.notified, "notification"))
 		if lc.err != nil {
 			v = fmt.Sprintf("FAILED at %s: %s", formatTime(lc.at), oneLine(lc.err.Error()))
 			rep.Severity = SeverityWarn
@@ -60,32 +65,35 @@ func (b *Bot) cmdStatus(_ context.Context, c *call) (Reply, error) {
 		rv += fmt.Sprintf(" (%d failing to compile; see rule list)", nerr)
 	}
 	add("Rules", rv)
-	counts := map[AlertState]int{}
-	for _, a := range b.teamAlertList(c.req.Team) {
-		counts[a.State]++
-	}
+	counts := b.alertCounts(c.req.Team, "")
 	add("Alerts", fmt.Sprintf("%d firing, %d pending, %d lacking data, %d errors, %d stale, %d resolved",
 		counts[StateFiring], counts[StatePending], counts[StateLacksData], counts[StateError], counts[StateStale], counts[StateResolved]))
 
-	items, err := b.store.Outbox(statusOutboxScan)
+	// Undelivered items are indexed, so counting them is cheap; failed
+	// ones are counted among the newest items only.
+	due, err := b.store.Due(c.now.Add(100*Year), statusOutboxScan)
 	if err != nil {
 		return Reply{}, err
 	}
-	var pending, failed int
+	items, err := b.store.Outbox(statusFailedScan)
+	if err != nil {
+		return Reply{}, err
+	}
+	failed := 0
 	lastFail := ""
 	for _, it := range items {
-		switch it.Status {
-		case OutboxPending, OutboxRetrying:
-			pending++
-		case OutboxFailed:
+		if it.Status == OutboxFailed {
 			failed++
 			lastFail = it.LastError
 		}
 	}
-	ov := fmt.Sprintf("%d pending, %d failed", pending, failed)
+	ov := fmt.Sprintf("%d pending, %d failed", len(due), failed)
+	if len(items) == statusFailedScan {
+		ov = fmt.Sprintf("%d pending, %d failed of the newest %d", len(due), failed, statusFailedScan)
+	}
 	if lastFail != "" {
 		ov += "; last failure: " + oneLine(lastFail)
-	} else if sendErr != "" && pending > 0 {
+	} else if sendErr != "" && len(due) > 0 {
 		ov += "; last send error: " + oneLine(sendErr)
 	}
 	add("Outbox", ov)
@@ -133,4 +141,12 @@ func (b *Bot) cmdRefresh(ctx context.Context, c *call) (Reply, error) {
 		return Reply{}, err
 	}
 	return rep, nil
+}
+
+// plural renders "1 rule", "2 rules".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
