@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/sync/singleflight"
 )
 
 // Defaults for Options.
@@ -75,9 +76,10 @@ type Bot struct {
 	m              *metrics
 	handlers       map[string]handlerFunc
 
-	fetchMu sync.Mutex // serializes reads of the source
-	data    atomic.Pointer[dataState]
-	ready   atomic.Bool
+	fetchMu   sync.Mutex // serializes reads of the source
+	refreshes singleflight.Group
+	data      atomic.Pointer[dataState]
+	ready     atomic.Bool
 
 	postersMu sync.RWMutex
 	posters   map[string]Poster
@@ -417,7 +419,20 @@ func (b *Bot) flushLogged(ctx context.Context) {
 // evaluates every rule and delivers the resulting notifications, all
 // before it returns. A failed read keeps the last good snapshot; the rules
 // are evaluated anyway and the read error is returned.
+//
+// Concurrent calls share one refresh: a flood of refresh commands costs
+// one re-read and one evaluation at a time, not one each.
 func (b *Bot) Refresh(ctx context.Context) error {
+	ch := b.refreshes.DoChan("refresh", func() (any, error) { return nil, b.refresh(ctx) })
+	select {
+	case r := <-ch:
+		return r.Err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (b *Bot) refresh(ctx context.Context) error {
 	ferr := b.fetch(ctx)
 	if b.data.Load() == nil {
 		return ferr

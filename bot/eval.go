@@ -345,6 +345,7 @@ func (b *Bot) notification(d *dataState, c *change, now time.Time) Notification 
 		rep.Actions = []Action{
 			{ID: "ack", Label: "Ack", Command: "ack " + a.ID, Style: "primary"},
 			{ID: "mute1d", Label: "Mute 1d", Command: fmt.Sprintf("mute rule=%s ticker=%s for 1d", r.Name, a.Ticker)},
+			{ID: "mute7d", Label: "Mute 7d", Command: fmt.Sprintf("mute rule=%s ticker=%s for 7d", r.Name, a.Ticker)},
 		}
 	}
 	return Notification{

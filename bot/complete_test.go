@@ -1,0 +1,82 @@
+package bot_test
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/spreadwatch/spreadwatch/bot/bottest"
+	"github.com/spreadwatch/spreadwatch/market"
+)
+
+func TestComplete(t *testing.T) {
+	h := bottest.New(t)
+	h.Must("watch create hy")
+	h.Must("watch create ig")
+	h.Must(`rule add hot "coupon > utility + 400bp"`)
+	h.Must(`rule add slipping "slip > 60d"`)
+	tests := []struct {
+		kind, prefix string
+		want         []string
+	}{
+		{"ticker", "c", []string{"CIFR", "CLSK", "CORZ", "CRWV"}},
+		{"ticker", "ut", []string{"HUT"}},
+		{"ticker", "", nil}, // checked by length below
+		{"watchlist", "H", []string{"hy"}},
+		{"rule", "", []string{"hot", "slipping"}},
+		{"rule", "lip", []string{"slipping"}},
+		{"nonsense", "", nil},
+	}
+	for _, tt := range tests {
+		got := h.Bot.Complete(t.Context(), h.Team, tt.kind, tt.prefix)
+		if tt.kind == "ticker" && tt.prefix == "" {
+			if len(got) != 12 {
+				t.Errorf("Complete(ticker, \"\") = %v, want all 12 tickers", got)
+			}
+			continue
+		}
+		if diff := cmp.Diff(tt.want, got); diff != "" {
+			t.Errorf("Complete(%s, %q) (-want +got):\n%s", tt.kind, tt.prefix, diff)
+		}
+	}
+	if got := h.Bot.Complete(t.Context(), "other-team", "rule", ""); len(got) != 0 {
+		t.Errorf("another team sees rules %v", got)
+	}
+}
+
+// countingSource counts reads and makes each one slow enough for
+// concurrent refreshes to overlap.
+type countingSource struct {
+	n    atomic.Int32
+	snap *market.Snapshot
+}
+
+func (s *countingSource) Fetch(ctx context.Context) ([]*market.Snapshot, error) {
+	s.n.Add(1)
+	time.Sleep(50 * time.Millisecond)
+	return []*market.Snapshot{s.snap}, nil
+}
+
+// TestRefreshFloodCoalesces sends 50 refreshes at once: they share reads
+// and evaluations instead of queueing 50 of each.
+func TestRefreshFloodCoalesces(t *testing.T) {
+	src := &countingSource{snap: bottest.SampleSnapshot(t, 0, nil)}
+	h := bottest.New(t, bottest.WithSource(src))
+	before := src.n.Load()
+	var wg sync.WaitGroup
+	for range 50 {
+		wg.Go(func() {
+			if rep := h.Do("refresh"); rep.Error {
+				t.Errorf("refresh: %s", rep.PlainText())
+			}
+		})
+	}
+	wg.Wait()
+	if n := src.n.Load() - before; n < 1 || n > 10 {
+		t.Errorf("50 concurrent refreshes read the source %d times, want them to share reads (1–10)", n)
+	}
+}
