@@ -122,7 +122,7 @@ func (c *Console) Run(ctx context.Context, b *bot.Bot) error {
 				}
 				c.endPrompt()
 				if err := b.Refresh(ctx); err != nil && ctx.Err() == nil {
-					c.log.Warn("final refresh", "err", err)
+					c.log.Warn("refresh at end of input failed", "err", err)
 				}
 				return nil
 			}

@@ -83,7 +83,11 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "spreadwatch eval: %v\n%s\n", err, evalUsage)
 		return exitRuleError
 	}
-	if len(pos) != 1 || strings.TrimSpace(pos[0]) == "" {
+	if len(pos) == 1 && strings.TrimSpace(pos[0]) == "" {
+		fmt.Fprintf(stderr, "spreadwatch eval: the rule expression is empty\n%s\n", evalUsage)
+		return exitRuleError
+	}
+	if len(pos) != 1 {
 		fmt.Fprintf(stderr, "spreadwatch eval: want exactly one rule expression (quote it), got %d arguments\n%s\n", len(pos), evalUsage)
 		return exitRuleError
 	}
@@ -174,7 +178,15 @@ func printEvalTable(w io.Writer, src string, subj rules.Subject, snap *market.Sn
 	for i, k := range keys {
 		parts[i] = fmt.Sprintf("%d %s", counts[rules.Outcome(k)], k)
 	}
-	fmt.Fprintf(w, "\n%d %ss: %s\n", len(results), subj, strings.Join(parts, ", "))
+	noun := subj.String() + "s"
+	if len(results) == 1 {
+		noun = subj.String()
+	}
+	if len(results) == 0 {
+		fmt.Fprintf(w, "\nno %s in the data\n", noun)
+		return
+	}
+	fmt.Fprintf(w, "\n%d %s: %s\n", len(results), noun, strings.Join(parts, ", "))
 }
 
 // loadSnapshots reads every feed (or the sample when none is given).
@@ -187,11 +199,20 @@ func loadSnapshots(paths []string) ([]*market.Snapshot, error) {
 		return []*market.Snapshot{s}, nil
 	}
 	snaps := make([]*market.Snapshot, 0, len(paths))
+	byAsOf := make(map[time.Time]*market.Snapshot, len(paths))
 	for _, p := range paths {
 		s, err := market.Load(p)
 		if err != nil {
 			return nil, err
 		}
+		if prev, ok := byAsOf[s.AsOf]; ok {
+			if prev.Fingerprint() == s.Fingerprint() {
+				continue // the same snapshot given twice
+			}
+			return nil, fmt.Errorf("%s and %s both have as_of %s but different data; each snapshot of a history needs its own as_of",
+				prev.Source, s.Source, s.AsOf.UTC().Format(time.RFC3339))
+		}
+		byAsOf[s.AsOf] = s
 		snaps = append(snaps, s)
 	}
 	return snaps, nil

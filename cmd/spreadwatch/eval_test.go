@@ -193,3 +193,28 @@ func TestEvalErrors(t *testing.T) {
 func regexpMatch(pattern, s string) bool {
 	return regexp.MustCompile(pattern).MatchString(s)
 }
+
+func TestEvalSameAsOf(t *testing.T) {
+	dir := t.TempDir()
+	b, err := os.ReadFile(feedAug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	same := filepath.Join(dir, "same.json")
+	os.WriteFile(same, b, 0o644)
+	changed := filepath.Join(dir, "changed.json")
+	os.WriteFile(changed, []byte(strings.Replace(string(b), `"level": "4.2%"`, `"level": "4.9%"`, 1)), 0o644)
+
+	// The same snapshot twice is harmless.
+	if code, _, errOut := runArgs(t, "eval", "--data", feedAug, "--data", same, "coupon > 5%"); code != exitOK {
+		t.Errorf("same snapshot twice: exit %d, %s", code, errOut)
+	}
+	// Two different snapshots claiming one as_of are ambiguous: a data error,
+	// whatever the argument order.
+	for _, args := range [][]string{{feedAug, changed}, {changed, feedAug}} {
+		code, _, errOut := runArgs(t, "eval", "--data", args[0], "--data", args[1], "coupon > 5%")
+		if code != exitDataError || !strings.Contains(errOut, "both have as_of 2026-08-03T00:00:00Z") {
+			t.Errorf("eval --data %s --data %s: exit %d, stderr %q; want a data error naming the shared as_of", args[0], args[1], code, errOut)
+		}
+	}
+}

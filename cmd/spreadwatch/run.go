@@ -139,7 +139,7 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, stdin i
 		if f, ok := stdin.(*os.File); ok {
 			interactive = term.IsTerminal(int(f.Fd()))
 		}
-		con = console.New(console.Options{In: stdin, Out: stdout, Interactive: interactive, Logger: logger.With("component", "console")})
+		con = console.New(console.Options{In: stdin, Out: stdout, Interactive: interactive, Logger: logger})
 		b.AddPoster("console", con)
 	}
 	if cfg.Slack.Enabled() {
