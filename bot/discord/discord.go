@@ -151,8 +151,10 @@ type Adapter struct {
 
 	mu sync.Mutex
 	// botID is the bot's user id, from READY.
-	botID      string
-	registered bool
+	botID string
+	// appIDKnown is closed once appID is set (configured, or from READY).
+	appIDKnown     chan struct{}
+	appIDKnownOnce sync.Once
 	// longIDs maps the custom_id of a button whose command is too long
 	// for Discord to the command.
 	longIDs map[string]string
@@ -166,8 +168,14 @@ type Adapter struct {
 
 	// Test hooks, set only by tests in this package.
 	deferAfter time.Duration
-	onListen   func(net.Addr)
-	now        func() time.Time
+	// registerBackoff and registerMaxBackoff bound the waits between
+	// registration attempts.
+	registerBackoff    time.Duration
+	registerMaxBackoff time.Duration
+	// onRegistered is called when the commands have been registered.
+	onRegistered func()
+	onListen     func(net.Addr)
+	now          func() time.Time
 }
 
 var _ bot.Poster = (*Adapter)(nil)
@@ -225,7 +233,7 @@ func New(opts Options) (*Adapter, error) {
 		c := *opts.HTTPClient
 		client = &c
 	}
-	rt := &rewriteTransport{base: client.Transport, api: apiURL, gateway: opts.GatewayURL}
+	rt := &rewriteTransport{base: client.Transport, api: apiURL, shown: redactedBase(apiURL), gateway: opts.GatewayURL}
 	if rt.base == nil {
 		rt.base = http.DefaultTransport
 	}
@@ -264,8 +272,15 @@ func New(opts Options) (*Adapter, error) {
 		hasToken:   token != "",
 		longIDs:    map[string]string{},
 		replies:    newReplyCache(1024),
+		appIDKnown: make(chan struct{}),
 		deferAfter: deferAfter,
 		now:        time.Now,
+
+		registerBackoff:    registerMinBackoff,
+		registerMaxBackoff: registerMaxBackoff,
+	}
+	if a.appID != "" {
+		a.setAppIDKnown()
 	}
 	s.Dialer = &websocket.Dialer{
 		Proxy:            http.ProxyFromEnvironment,
@@ -278,14 +293,15 @@ func New(opts Options) (*Adapter, error) {
 	return a, nil
 }
 
-// Run registers the application commands, connects the gateway when
-// enabled and serves the HTTP endpoint when Listen is set, until ctx is
-// done. It then closes the gateway without reconnecting, shuts the server
-// down and waits (a bounded time) for commands in flight. It returns nil
-// after ctx is done, or the error that stopped it: the listener failing,
-// or the gateway refusing the bot for good (bad token, disallowed intents)
-// when there is no HTTP endpoint to keep serving. Run is called at most
-// once.
+// Run registers the application commands (in the background, retried
+// with backoff until it succeeds or ctx is done; see registerCommands),
+// connects the gateway when enabled and serves the HTTP endpoint when
+// Listen is set, until ctx is done. It then closes the gateway without
+// reconnecting, shuts the server down and waits (a bounded time) for
+// commands in flight. It returns nil after ctx is done, or the error that
+// stopped it: the listener failing, or the gateway refusing the bot for
+// good (bad token, disallowed intents) when there is no HTTP endpoint to
+// keep serving. Run is called at most once.
 func (a *Adapter) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -304,13 +320,10 @@ func (a *Adapter) Run(ctx context.Context) error {
 
 	errc := make(chan error, 2)
 	var wg sync.WaitGroup
-	if appID := a.applicationID(); appID != "" {
-		// In the background, so that a slow API does not hold up the
-		// HTTP endpoint or the gateway.
-		wg.Go(func() { a.register(ctx, appID) })
-	} else if !a.gateway {
-		a.log.Warn("commands not registered: set discord.application_id")
-	}
+	// In the background, retried until it succeeds or ctx ends, so that a
+	// slow or unreachable API does not hold up the HTTP endpoint or the
+	// gateway.
+	wg.Go(func() { a.registerCommands(ctx) })
 	var srv *http.Server
 	if ln != nil {
 		srv = &http.Server{
@@ -362,41 +375,6 @@ func (a *Adapter) Run(ctx context.Context) error {
 	return err
 }
 
-// register bulk-overwrites the application commands (idempotent). A
-// failure is logged, not fatal: the HTTP endpoint and alerts still work,
-// and the commands registered last time stay in place.
-func (a *Adapter) register(ctx context.Context, appID string) {
-	if !a.hasToken {
-		a.log.Warn("commands not registered: no bot token")
-		return
-	}
-	a.mu.Lock()
-	if a.registered {
-		a.mu.Unlock()
-		return
-	}
-	a.registered = true
-	a.mu.Unlock()
-
-	cmds := applicationCommands()
-	err := a.call(ctx, func(opts ...discordgo.RequestOption) error {
-		_, err := a.s.ApplicationCommandBulkOverwrite(appID, a.guildID, cmds, opts...)
-		return err
-	})
-	if err != nil {
-		a.mu.Lock()
-		a.registered = false
-		a.mu.Unlock()
-		a.log.Error("register commands", "guild", a.guildID, "err", classify(err))
-		return
-	}
-	scope := "global"
-	if a.guildID != "" {
-		scope = "guild"
-	}
-	a.log.Info("commands registered", "count", len(cmds), "scope", scope, "guild", a.guildID)
-}
-
 // call runs one REST call bounded by ctx and callTimeout. discordgo may
 // wait for a rate-limit bucket without looking at the context; the call
 // then returns when the context ends and the wait finishes in the
@@ -410,7 +388,7 @@ func (a *Adapter) call(ctx context.Context, fn func(opts ...discordgo.RequestOpt
 	}()
 	select {
 	case err := <-done:
-		return err
+		return a.transport.realURLError(err)
 	case <-ctx.Done():
 		return ctx.Err()
 	}
@@ -422,6 +400,8 @@ func (a *Adapter) call(ctx context.Context, fn func(opts ...discordgo.RequestOpt
 type rewriteTransport struct {
 	base http.RoundTripper
 	api  string
+	// shown is api with any password redacted, for logs and errors.
+	shown string
 
 	mu      sync.Mutex
 	gateway string
@@ -471,6 +451,38 @@ func (t *rewriteTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	r.URL = nu
 	r.Host = nu.Host
 	return t.base.RoundTrip(r)
+}
+
+// realURL returns the URL a request for discordgo's endpoint u actually
+// went to (password redacted); other URLs are returned as they are.
+func (t *rewriteTransport) realURL(u string) string {
+	if rest, ok := strings.CutPrefix(u, discordgo.EndpointAPI); ok {
+		return t.shown + rest
+	}
+	return u
+}
+
+// realURLError names the URL a failed request actually went to: the
+// *url.Error that http.Client returns carries the URL discordgo built
+// (https://discord.com/api/v9/...), not the configured API base the
+// transport sent it to.
+func (t *rewriteTransport) realURLError(err error) error {
+	ue, ok := err.(*url.Error)
+	if !ok {
+		return err
+	}
+	named := *ue
+	named.URL = t.realURL(ue.URL)
+	return &named
+}
+
+// redactedBase returns the API base URL with any password hidden.
+func redactedBase(api string) string {
+	u, err := url.Parse(api)
+	if err != nil {
+		return api
+	}
+	return u.Redacted()
 }
 
 // jobs tracks work that outlives the request that started it, so that

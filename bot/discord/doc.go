@@ -25,7 +25,9 @@
 //
 // One declarative table (commands.go) drives both the registration of the
 // commands (a bulk overwrite at start, per guild when configured, else
-// global) and the translation of interactions into command text.
+// global; retried in the background with a jittered backoff from 1 s to
+// 5 minutes while Discord is unreachable, see registerCommands) and the
+// translation of interactions into command text.
 //
 // The adapter is also a [bot.Poster]: it posts alerts as embeds with
 // buttons, edits the original message when an alert resolves and replies to

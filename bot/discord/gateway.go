@@ -38,7 +38,7 @@ func (a *Adapter) runGateway(ctx context.Context) error {
 			default:
 			}
 		}),
-		a.s.AddHandler(func(_ *discordgo.Session, r *discordgo.Ready) { a.onReady(hctx, r) }),
+		a.s.AddHandler(func(_ *discordgo.Session, r *discordgo.Ready) { a.onReady(r) }),
 		a.s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Resumed) { a.log.Info("gateway resumed") }),
 		a.s.AddHandler(func(_ *discordgo.Session, rl *discordgo.RateLimit) {
 			a.log.Warn("rate limited", "bucket", rl.Bucket, "retry_after", rl.RetryAfter.String())
@@ -197,9 +197,9 @@ func (a *Adapter) retry(ctx context.Context, what string, fn func() error) error
 	}
 }
 
-// onReady records the bot's ids and registers the commands when the
-// application id was not configured.
-func (a *Adapter) onReady(ctx context.Context, r *discordgo.Ready) {
+// onReady records the bot's ids, and the application id when it was not
+// configured, which lets registerCommands start.
+func (a *Adapter) onReady(r *discordgo.Ready) {
 	var user, app string
 	if r.User != nil {
 		user = r.User.ID
@@ -219,7 +219,7 @@ func (a *Adapter) onReady(ctx context.Context, r *discordgo.Ready) {
 	a.mu.Unlock()
 	a.log.Info("gateway ready", "bot", user, "application", appID, "guilds", len(r.Guilds), "invite", InviteURL(appID))
 	if appID != "" {
-		a.register(ctx, appID)
+		a.setAppIDKnown() // wakes registerCommands
 	}
 }
 

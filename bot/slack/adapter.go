@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -103,6 +104,11 @@ type Adapter struct {
 
 	limiter *limiter
 	events  *dedupe
+	// replays remembers the signatures of HTTP commands and interactions
+	// already run (see once).
+	replays *replayCache
+	// replayWarned is when (Unix ns) a full replay cache was last logged.
+	replayWarned atomic.Int64
 
 	// jobs tracks work that outlives the request that started it.
 	jobs sync.WaitGroup
@@ -190,6 +196,7 @@ func New(opts Options) (*Adapter, error) {
 		maxBody:          maxBody,
 		limiter:          newLimiter(interval),
 		events:           newDedupe(dedupeTTL),
+		replays:          newReplayCache(replayMaxEntries, replayMaxBytes),
 		ackWait:          ackWait,
 		pingInterval:     pingInterval,
 	}, nil

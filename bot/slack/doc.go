@@ -12,6 +12,16 @@
 // (a websocket opened with the app-level token); [Adapter.Run] serves
 // whichever is configured, or both.
 //
+// # Replays
+//
+// A Slack signature stays valid for five minutes, so a signed request can be
+// sent again (by an attacker who saw it, or by a proxy) and pass
+// verification. Over HTTP, a slash command or button press is therefore run
+// once per signature: the signature is remembered, with the first answer,
+// until its timestamp expires (a bounded cache; replay.go), and a replay gets
+// that answer again, or "Already handled.", without running anything. Events
+// are deduplicated by event_id instead, which also absorbs Slack's retries.
+//
 // The adapter is also a [bot.Poster]: it posts alerts with Block Kit and
 // buttons, updates the original message when an alert resolves and replies
 // in its thread, keeps to one message per second per channel, and reports

@@ -24,12 +24,15 @@ const (
 // and POST /slack/interactions (buttons). Every request must carry a valid
 // signature made with the signing secret at most 5 minutes ago, else it
 // gets 401 and changes nothing; a body over MaxBodyBytes gets 413 and a
-// method other than POST 405.
+// method other than POST 405. A slash command or interaction whose
+// signature was already accepted (a replay within the timestamp's
+// validity) is not run again: it gets the first answer when that is still
+// kept, else "Already handled." (commands) or an empty 200 (interactions).
 func (a *Adapter) HTTPHandler() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("POST "+CommandsPath, a.verified(a.serveCommand))
-	mux.Handle("POST "+EventsPath, a.verified(a.serveEvent))
-	mux.Handle("POST "+InteractionsPath, a.verified(a.serveInteraction))
+	mux.Handle("POST "+CommandsPath, a.verified(a.once(a.serveCommand, alreadyHandled)))
+	mux.Handle("POST "+EventsPath, a.verified(a.serveEvent)) // deduplicated by event_id
+	mux.Handle("POST "+InteractionsPath, a.verified(a.once(a.serveInteraction, ackOnly)))
 	return mux
 }
 
