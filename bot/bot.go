@@ -14,6 +14,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/sync/singleflight"
+
+	"github.com/spreadwatch/spreadwatch/rules"
 )
 
 // Defaults for Options.
@@ -88,18 +90,21 @@ type Bot struct {
 	// alert (ack, message ref, rule deletion). Changing the alert cache
 	// needs both cycleMu and mu; reading it needs either.
 	cycleMu sync.Mutex
+	// decisions is the evaluation cycle's buffer for one rule's
+	// decisions, reused from rule to rule; guarded by cycleMu.
+	decisions []rules.Decision
 
 	mu          sync.RWMutex
 	teams       map[string]Team
 	rules       map[string][]Rule // by team, sorted by name; replaced, never changed in place
 	alerts      map[string]*teamAlerts
-	ruleErrs    map[string]string // team\x00rule → last compile or scope error
+	ruleErrs    map[ruleKey]string // (team, rule) → last compile or scope error
 	lastRefresh refreshStatus
 	lastCycle   cycleStatus
 	lastSendErr string
 
 	progMu sync.Mutex // guards progs
-	progs  map[string]*compiled
+	progs  map[ruleKey]*compiled
 
 	deliverMu sync.Mutex
 	wake      chan struct{}
@@ -159,8 +164,8 @@ func New(opts Options) (*Bot, error) {
 		teams:          map[string]Team{},
 		rules:          map[string][]Rule{},
 		alerts:         map[string]*teamAlerts{},
-		progs:          map[string]*compiled{},
-		ruleErrs:       map[string]string{},
+		progs:          map[ruleKey]*compiled{},
+		ruleErrs:       map[ruleKey]string{},
 		wake:           make(chan struct{}, 1),
 	}
 	if b.src == nil {

@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -78,5 +79,35 @@ func TestRefreshFloodCoalesces(t *testing.T) {
 	wg.Wait()
 	if n := src.n.Load() - before; n < 1 || n > 10 {
 		t.Errorf("50 concurrent refreshes read the source %d times, want them to share reads (1–10)", n)
+	}
+}
+
+// TestOlderDataDoesNotBecomeCurrent reads a newer snapshot, then an older
+// one (a file rolled back): the newest by as_of stays current and the older
+// one joins the history, so firing alerts stay firing.
+func TestOlderDataDoesNotBecomeCurrent(t *testing.T) {
+	src := &bottest.SwitchSource{}
+	older := bottest.SampleSnapshot(t, 0, nil)
+	newer := bottest.SampleSnapshot(t, 30, func(f bottest.Feed) { bottest.SetBenchmark(f, "utility", 4.0) })
+	src.Set(newer)
+	h := bottest.New(t, bottest.WithSource(src))
+	h.Must(`rule add hot "coupon > utility + 450bp"`)
+	h.Refresh()
+	firing := len(h.Poster.Posts())
+	if firing == 0 {
+		t.Fatal("nothing fired on the newer snapshot (utility 4.0%)")
+	}
+	src.Set(older)
+	h.Refresh()
+	if got := h.Text("status"); !strings.Contains(got, newer.AsOf.UTC().Format("2006-01-02")) {
+		t.Errorf("status after reading older data does not show the newer as-of %s:\n%s", newer.AsOf.Format("2006-01-02"), got)
+	}
+	if n := len(h.Poster.Posts()); n != firing {
+		t.Errorf("reading older data sent %d more notifications, want none", n-firing)
+	}
+	// The older snapshot is history now: change() can reach it.
+	rep := h.Do(`rule test "change(utility, 20d) < 0"`)
+	if !strings.Contains(rep.PlainText(), "holds now for 12 of 12") {
+		t.Errorf("change() over the older snapshot:\n%s", rep.PlainText())
 	}
 }

@@ -111,6 +111,15 @@ func (b *Bot) ingest(snaps []*market.Snapshot) (stored int, changed bool, err er
 			newest = s
 		}
 	}
+	if cur != nil && newest.AsOf.Before(cur.snap.AsOf) {
+		// The source went back in time (an older file put in place of a
+		// newer one). History is ordered by as_of, so the newest snapshot
+		// stays current; what was read joins the history.
+		b.log.Warn("data is older than the current snapshot; keeping the current one",
+			"read_as_of", newest.AsOf, "current_as_of", cur.snap.AsOf, "source", newest.Source)
+		snaps = append(slices.Clone(snaps), cur.snap)
+		newest = cur.snap
+	}
 	var add []*market.Snapshot
 	addFP := map[*market.Snapshot]string{}
 	newestFP := ""
@@ -167,6 +176,10 @@ func (b *Bot) ingest(snaps []*market.Snapshot) (stored int, changed bool, err er
 		}
 		hist.Add(s)
 		history = append(history, s)
+	}
+	if ix == nil {
+		// Only older snapshots were new: the current one stays current.
+		ix = cur.ix
 	}
 	history = slices.DeleteFunc(history, func(s *market.Snapshot) bool { return s.AsOf.Equal(newest.AsOf) })
 	history = append(history, newest)

@@ -27,7 +27,9 @@ type change struct {
 // evaluate runs one evaluation cycle: every rule of every team over the
 // current snapshot, through the lifecycle, committed in one SaveCycle with
 // the transitions and outbox items it caused. Unchanged instances cost no
-// write and no allocation beyond the rules engine's.
+// write and no allocation beyond what the rules' expressions allocate in
+// the VM: rules are decided through the lean path (rules.Program.Outcomes)
+// and only changed instances are described with their values.
 func (b *Bot) evaluate() (err error) {
 	b.cycleMu.Lock()
 	defer b.cycleMu.Unlock()
@@ -75,6 +77,7 @@ func (b *Bot) evaluate() (err error) {
 		if err != nil {
 			return fmt.Errorf("read silences of team %q: %w", t.ID, err)
 		}
+		scopes := scopeCache{wls: wls}
 		ta := b.alerts[t.ID] // cycleMu held: no writer can run
 		for i := range rs {
 			r := &rs[i]
@@ -84,7 +87,7 @@ func (b *Bot) evaluate() (err error) {
 				existing = ta.byRule[r.Name]
 			}
 			n0 := len(changes)
-			changes = b.evalRule(changes, d, t, r, wls, existing, now)
+			changes = b.evalRule(changes, d, t, r, &scopes, existing, now)
 			for j := n0; j < len(changes); j++ {
 				c := &changes[j]
 				if c.kind == "" {
@@ -163,8 +166,14 @@ func (b *Bot) evaluate() (err error) {
 	return nil
 }
 
+// clearHolds and clearFails are what observation.ClearHolds points to in
+// an evaluation cycle (step only reads them): the address of a local
+// would move it to the heap for every instance waiting for its clear
+// expression.
+var clearHolds, clearFails = true, false
+
 // evalRule evaluates one rule and appends the instances that changed.
-func (b *Bot) evalRule(changes []change, d *dataState, t Team, r *Rule, wls map[string]Watchlist, existing map[string]*Alert, now time.Time) []change {
+func (b *Bot) evalRule(changes []change, d *dataState, t Team, r *Rule, scopes *scopeCache, existing map[string]*Alert, now time.Time) []change {
 	b.m.evaluations.Inc()
 	k := progKey(r.Team, r.Name)
 	cp := b.program(d, *r)
@@ -173,22 +182,20 @@ func (b *Bot) evalRule(changes []change, d *dataState, t Team, r *Rule, wls map[
 		b.log.Debug("rule does not compile", "team", t.ID, "rule", r.Name, "err", cp.err)
 		return changes
 	}
-	scope, serr := scopeOf(*r, wls)
+	wls := scopes.wls
+	scope, serr := scopes.of(*r)
 	if serr != nil {
 		b.mu.Lock()
 		b.ruleErrs[k] = serr.Error()
 		b.mu.Unlock()
 	}
-	results, perr := safeEval(cp.prog, d, scope)
+	decs, perr := safeOutcomes(cp.prog, d, scope, b.decisions[:0])
 	if perr != nil {
 		// A bug in one rule's evaluation must not stop the others.
-		b.m.ruleErrors.WithLabelValues(r.Name).Inc()
-		b.log.Error("rule evaluation panicked", "team", t.ID, "rule", r.Name, "err", perr)
-		b.mu.Lock()
-		b.ruleErrs[k] = "evaluation failed: " + perr.Error()
-		b.mu.Unlock()
+		b.rulePanicked(t, r, k, perr)
 		return changes
 	}
+	b.decisions = decs[:0]
 	if serr == nil {
 		b.mu.RLock()
 		_, stale := b.ruleErrs[k]
@@ -199,12 +206,13 @@ func (b *Bot) evalRule(changes []change, d *dataState, t Team, r *Rule, wls map[
 			b.mu.Unlock()
 		}
 	}
+	n0 := len(changes)
 	seen := 0
 	hadErr := false
-	for j := range results {
-		res := &results[j]
-		o := toOutcome(*res)
-		prev := existing[res.ID]
+	for j := range decs {
+		dec := &decs[j]
+		o := decisionOutcome(dec.Outcome)
+		prev := existing[dec.ID]
 		if prev == nil && o == outcomeNoMatch {
 			continue
 		}
@@ -218,25 +226,39 @@ func (b *Bot) evalRule(changes []change, d *dataState, t Team, r *Rule, wls map[
 		if prev != nil {
 			base = *prev
 		} else {
-			base = Alert{Team: t.ID, Rule: r.Name, Subject: res.ID, Ticker: res.Ticker}
+			base = Alert{Team: t.ID, Rule: r.Name, Subject: dec.ID, Ticker: dec.Ticker}
 		}
-		obs := observation{Outcome: o, Detail: resultDetail(*res), res: res}
+		// The first step sees the outcome alone: the detail and values
+		// only go into a changed instance, so an unchanged one is decided
+		// without formatting anything.
+		obs := observation{Outcome: o}
 		if o == outcomeNoMatch && cp.clearProg != nil && prev != nil && !prev.FiringSince.IsZero() {
-			if cr, err := cp.clearProg.EvalOne(d.ix, d.hist, res.ID); err == nil {
-				holds := toOutcome(cr) == outcomeMatch
-				obs.ClearHolds = &holds
+			if cd, err := cp.clearProg.Decide(d.ix, d.hist, dec.ID); err == nil {
+				obs.ClearHolds = &clearFails
+				if cd.Outcome == rules.Match {
+					obs.ClearHolds = &clearHolds
+				}
 			}
 		}
-		next, tr, kind := step(base, obs, *r, now, d.snap.AsOf)
-		if tr == nil && kind == "" {
+		if _, tr, kind := step(base, obs, *r, now, d.snap.AsOf); tr == nil && kind == "" {
 			continue
 		}
+		// The instance changes: step again with the full result, which
+		// takes the same path (step decides on the outcome, never on the
+		// detail or values) and fills the reason and values.
+		res, err := safeDescribe(cp.prog, d, *dec)
+		if err != nil {
+			b.rulePanicked(t, r, k, err)
+			return changes[:n0]
+		}
+		obs.Detail, obs.res = resultDetail(res), &res
+		next, tr, kind := step(base, obs, *r, now, d.snap.AsOf)
 		changes = append(changes, change{next: next, tr: tr, kind: kind, rule: r, team: t, wl: wls})
 	}
 	if len(existing) > seen {
-		ids := make(map[string]bool, len(results))
-		for j := range results {
-			ids[results[j].ID] = true
+		ids := make(map[string]bool, len(decs))
+		for j := range decs {
+			ids[decs[j].ID] = true
 		}
 		gone := make([]string, 0, len(existing)-seen)
 		for s := range existing {
@@ -256,6 +278,34 @@ func (b *Bot) evalRule(changes []change, d *dataState, t Team, r *Rule, wls map[
 		b.m.ruleErrors.WithLabelValues(r.Name).Inc()
 	}
 	return changes
+}
+
+// scopeCache is the scope of each watchlist of one team in one cycle,
+// built once for all the rules on that watchlist.
+type scopeCache struct {
+	wls map[string]Watchlist
+	by  map[string]cachedScope
+}
+
+type cachedScope struct {
+	scope func(string) bool
+	err   error
+}
+
+// of returns scopeOf(r, c.wls), computed once per watchlist.
+func (c *scopeCache) of(r Rule) (func(string) bool, error) {
+	if r.Watchlist == "" {
+		return nil, nil
+	}
+	if s, ok := c.by[r.Watchlist]; ok {
+		return s.scope, s.err
+	}
+	scope, err := scopeOf(r, c.wls)
+	if c.by == nil {
+		c.by = map[string]cachedScope{}
+	}
+	c.by[r.Watchlist] = cachedScope{scope, err}
+	return scope, err
 }
 
 // alertIDBatcher is an optional Store capability: n fresh alert ids in
@@ -388,12 +438,33 @@ func resultDetail(res rules.Result) string {
 	return ""
 }
 
-// safeEval evaluates p, turning a panic into an error.
-func safeEval(p *rules.Program, d *dataState, scope func(string) bool) (res []rules.Result, err error) {
+// rulePanicked records a panic in the evaluation of rule r.
+func (b *Bot) rulePanicked(t Team, r *Rule, k ruleKey, err error) {
+	b.m.ruleErrors.WithLabelValues(r.Name).Inc()
+	b.log.Error("rule evaluation panicked", "team", t.ID, "rule", r.Name, "err", err)
+	b.mu.Lock()
+	b.ruleErrs[k] = "evaluation failed: " + err.Error()
+	b.mu.Unlock()
+}
+
+// safeOutcomes decides p for every subject in scope, appending to dst and
+// turning a panic into an error.
+func safeOutcomes(p *rules.Program, d *dataState, scope func(string) bool, dst []rules.Decision) (res []rules.Decision, err error) {
 	defer func() {
 		if x := recover(); x != nil {
 			err = fmt.Errorf("panic: %v", x)
 		}
 	}()
-	return p.Eval(d.ix, d.hist, scope), nil
+	return p.Outcomes(d.ix, d.hist, scope, dst), nil
+}
+
+// safeDescribe returns the full result of one decision of p, turning a
+// panic into an error.
+func safeDescribe(p *rules.Program, d *dataState, dec rules.Decision) (res rules.Result, err error) {
+	defer func() {
+		if x := recover(); x != nil {
+			err = fmt.Errorf("panic: %v", x)
+		}
+	}()
+	return p.Describe(d.ix, d.hist, dec)
 }

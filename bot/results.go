@@ -7,8 +7,11 @@ import (
 )
 
 // toOutcome maps the rules engine's outcome to the lifecycle's.
-func toOutcome(res rules.Result) outcome {
-	switch res.Outcome {
+func toOutcome(res rules.Result) outcome { return decisionOutcome(res.Outcome) }
+
+// decisionOutcome maps the rules engine's outcome to the lifecycle's.
+func decisionOutcome(o rules.Outcome) outcome {
+	switch o {
 	case rules.Match:
 		return outcomeMatch
 	case rules.NoMatch:

@@ -27,7 +27,13 @@ type compiled struct {
 	err                 error
 }
 
-func progKey(team, name string) string { return team + "\x00" + name }
+// progKey is the key of rule name of team in Bot.progs and Bot.ruleErrs.
+func progKey(team, name string) ruleKey { return ruleKey{team, name} }
+
+// ruleKey identifies a rule across teams: the key of Bot.progs and
+// Bot.ruleErrs. A struct rather than a joined string, so that looking a
+// rule up in an evaluation cycle allocates nothing.
+type ruleKey struct{ team, name string }
 
 // program returns the rule's compiled program for d, compiling it when the
 // rule or the benchmark set changed.
@@ -67,17 +73,26 @@ const precompileMin = 32
 // precompile compiles, in parallel, every rule whose cached program is
 // missing or stale for d: at start and when the benchmark set changes.
 func (b *Bot) precompile(d *dataState) {
+	// Rule slices are replaced, never changed in place: the teams' slices
+	// can be read after mu is released. Only stale rules are copied, so
+	// that a cycle with every program fresh costs no copy of the rules.
 	b.mu.RLock()
-	var todo []Rule
+	sets := make([][]Rule, 0, len(b.rules))
 	for _, rs := range b.rules {
-		todo = append(todo, rs...)
+		sets = append(sets, rs)
 	}
 	b.mu.RUnlock()
+	var todo []Rule
 	b.progMu.Lock()
-	todo = slices.DeleteFunc(todo, func(r Rule) bool {
-		c := b.progs[progKey(r.Team, r.Name)]
-		return c != nil && c.expr == r.Expr && c.clear == r.Clear && c.envKey == d.envKey
-	})
+	for _, rs := range sets {
+		for i := range rs {
+			r := &rs[i]
+			c := b.progs[progKey(r.Team, r.Name)]
+			if c == nil || c.expr != r.Expr || c.clear != r.Clear || c.envKey != d.envKey {
+				todo = append(todo, *r)
+			}
+		}
+	}
 	b.progMu.Unlock()
 	if len(todo) < precompileMin {
 		return

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 )
 
 // Bounds of the outbox scans of status: undelivered items counted, and
@@ -33,7 +32,7 @@ func (b *Bot) cmdStatus(_ context.Context, c *call) (Reply, error) {
 	lr, lc, sendErr := b.lastRefresh, b.lastCycle, b.lastSendErr
 	nrules, nerr := len(b.rules[c.req.Team]), 0
 	for k := range b.ruleErrs {
-		if strings.HasPrefix(k, c.req.Team+"\x00") {
+		if k.team == c.req.Team {
 			nerr++
 		}
 	}
@@ -112,6 +111,9 @@ func (b *Bot) cmdStatus(_ context.Context, c *call) (Reply, error) {
 // notifications before it replies.
 func (b *Bot) cmdRefresh(ctx context.Context, c *call) (Reply, error) {
 	err := b.Refresh(ctx)
+	if err != nil && ctx.Err() == nil {
+		b.log.Warn("refresh command failed", "team", c.req.Team, "user", c.req.User, "err", err)
+	}
 	d := b.data.Load()
 	b.mu.RLock()
 	lr, lc := b.lastRefresh, b.lastCycle

@@ -85,6 +85,17 @@
 // zero, an index out of range) give the instance an [Error] outcome with a
 // one-line reason; they never stop other subjects or rules.
 //
+// # Evaluating many rules
+//
+// [Program.Eval] builds a full [Result] per subject: the detail and the
+// values the rule reads, formatted with units. A caller that evaluates
+// many rules repeatedly and acts only on what changed uses the lean path
+// instead: [Program.Outcomes] appends one [Decision] (outcome and missing
+// variable) per subject to a reused slice and allocates nothing beyond
+// what the rule's expression allocates in the VM (arithmetic on values,
+// predicates); [Program.Describe] then builds the full Result for the few
+// subjects that need it. [Program.Decide] is the lean [Program.EvalOne].
+//
 // # Concurrency
 //
 // A [Program] and an [Index] are immutable and safe for concurrent use; an

@@ -108,7 +108,7 @@ func day0(t time.Time) string { return t.UTC().Format(time.DateOnly) }
 // evalSubject evaluates p for s; vals is where to append the values.
 func (p *Program) evalSubject(m *vm.VM, ix *Index, h History, s *subject, vals []Value) Result {
 	r := Result{Subject: p.subject, ID: s.id, Ticker: s.ticker}
-	r.Outcome, r.Missing, r.Detail, _ = p.decide(m, ix, h, s)
+	r.Outcome, r.Missing, r.Detail, _ = p.decide(m, ix, h, s, true, nil)
 	r.Values = p.values(ix, s, vals)
 	if r.Outcome == Match || r.Outcome == NoMatch {
 		r.Detail = keyValues(r.Values)
@@ -118,30 +118,46 @@ func (p *Program) evalSubject(m *vm.VM, ix *Index, h History, s *subject, vals [
 
 // decide runs the rule for s and returns its outcome; env is the
 // environment the rule ran in (for explanations).
-func (p *Program) decide(m *vm.VM, ix *Index, h History, s *subject) (out Outcome, missing, detail string, env map[string]any) {
+//
+// When full is false, decide builds no detail (it returns ""), so that
+// deciding allocates nothing beyond the VM's own work; the outcome and
+// the missing variable are the same either way. sc, when not nil, holds
+// reusable maps for the environments of history rules; env then aliases
+// them and is valid only until sc is reused.
+func (p *Program) decide(m *vm.VM, ix *Index, h History, s *subject, full bool, sc *scratchEnv) (out Outcome, missing, detail string, env map[string]any) {
 	if m := s.unknown & p.main.needMask; m != 0 {
 		i := bits.TrailingZeros64(m)
-		return LacksData, varDefs[i].name, unknownText(s, i), nil
+		if full {
+			detail = unknownText(s, i)
+		}
+		return LacksData, varDefs[i].name, detail, nil
 	}
 	if len(p.main.needBench) > 0 {
 		if b := p.missingBench(ix); b != "" {
-			return LacksData, b, b + " is unknown", nil
+			if full {
+				detail = b + " is unknown"
+			}
+			return LacksData, b, detail, nil
 		}
 	}
 	env, envB := s.env, s.envB
 	if len(p.hist) > 0 {
 		var ok bool
-		env, out, missing, detail, ok = p.historyEnv(m, ix, h, s)
+		env, out, missing, detail, ok = p.historyEnv(m, ix, h, s, full, sc)
 		if !ok {
 			return out, missing, detail, nil
 		}
 		envB = nil
 		if s.elemUnknown != 0 {
-			envB = maps.Clone(env)
+			if sc != nil {
+				envB = sc.copyB(env)
+			} else {
+				envB = maps.Clone(env)
+			}
 			envB[unkVar] = true
 		}
 	}
-	v, out, missing, detail := run(&p.main, m, s, env, envB)
+	v, out, missing, detail := run(&p.main, m, s, env, envB, full)
 	if out != "" {
 		return out, missing, detail, env
 	}
@@ -151,13 +167,17 @@ func (p *Program) decide(m *vm.VM, ix *Index, h History, s *subject) (out Outcom
 	case false:
 		return NoMatch, "", "", env
 	}
-	return Error, "", fmt.Sprintf("rule yielded %v, not true or false", v), env
+	if full {
+		detail = fmt.Sprintf("rule yielded %v, not true or false", v)
+	}
+	return Error, "", detail, env
 }
 
 // run evaluates c in env, and also in envB when an element value c reads
 // is unknown in s; if the two disagree the result depends on the unknown
-// value. It returns out == "" on success.
-func run(c *compiled, m *vm.VM, s *subject, env, envB map[string]any) (v any, out Outcome, missing, detail string) {
+// value. It returns out == "" on success. When full is false it builds no
+// detail.
+func run(c *compiled, m *vm.VM, s *subject, env, envB map[string]any, full bool) (v any, out Outcome, missing, detail string) {
 	v, err := m.Run(c.prog, env)
 	unk := s.elemUnknown & c.elemMask
 	if err == nil && unk != 0 && envB != nil {
@@ -165,14 +185,26 @@ func run(c *compiled, m *vm.VM, s *subject, env, envB map[string]any) (v any, ou
 		vb, err = m.Run(c.prog, envB)
 		if err == nil && !sameValue(v, vb) {
 			name := s.elemMissing[bits.TrailingZeros64(unk)]
-			return nil, LacksData, name, name + " is unknown"
+			if full {
+				detail = name + " is unknown"
+			}
+			return nil, LacksData, name, detail
 		}
 	}
 	if err != nil {
+		if unk == 0 && !full {
+			return nil, Error, "", ""
+		}
 		msg := runtimeMessage(err)
 		if unk != 0 && strings.Contains(msg, "<nil>") {
 			name := s.elemMissing[bits.TrailingZeros64(unk)]
-			return nil, LacksData, name, name + " is unknown"
+			if full {
+				detail = name + " is unknown"
+			}
+			return nil, LacksData, name, detail
+		}
+		if !full {
+			msg = ""
 		}
 		return nil, Error, "", msg
 	}
@@ -283,37 +315,49 @@ func keyValues(vals []Value) string {
 
 // historyEnv computes the hidden history variables for s and returns a
 // copy of its environment holding them. ok is false when the rule cannot
-// be decided; out, missing and detail then say why.
-func (p *Program) historyEnv(m *vm.VM, ix *Index, h History, s *subject) (env map[string]any, out Outcome, missing, detail string, ok bool) {
-	env = maps.Clone(s.env)
+// be decided; out, missing and detail then say why (detail only when
+// full). The copy is made in sc when sc is not nil.
+func (p *Program) historyEnv(m *vm.VM, ix *Index, h History, s *subject, full bool, sc *scratchEnv) (env map[string]any, out Outcome, missing, detail string, ok bool) {
+	if sc != nil {
+		env = sc.copyA(s.env)
+	} else {
+		env = maps.Clone(s.env)
+	}
 	asOf := ix.snap.AsOf
 	for i := range p.hist {
 		hc := &p.hist[i]
 		var old *Index
 		var found bool
-		var when string
 		switch hc.fn {
 		case "change":
-			when = fmt.Sprintf("no snapshot %s before %s", hc.windowText, day0(asOf))
 			if h != nil {
 				old, found = h.AtOrBefore(asOf.Add(-hc.window))
 			}
 		default:
-			when = "no snapshot before " + day0(asOf)
 			if h != nil {
 				old, found = h.Before(asOf)
 			}
 		}
 		if !found || old == nil {
-			return nil, LacksData, hc.fn, when, false
+			if full {
+				if hc.fn == "change" {
+					detail = fmt.Sprintf("no snapshot %s before %s", hc.windowText, day0(asOf))
+				} else {
+					detail = "no snapshot before " + day0(asOf)
+				}
+			}
+			return nil, LacksData, hc.fn, detail, false
 		}
 		os, found := old.lookup(p.subject, s.id)
 		if !found {
-			return nil, LacksData, hc.fn, fmt.Sprintf("%s is not in the snapshot of %s", s.id, day0(old.snap.AsOf)), false
+			if full {
+				detail = fmt.Sprintf("%s is not in the snapshot of %s", s.id, day0(old.snap.AsOf))
+			}
+			return nil, LacksData, hc.fn, detail, false
 		}
-		v, o, miss, d := evalSub(&hc.sub, m, os)
+		v, o, miss, d := evalSub(&hc.sub, m, os, full)
 		if o != "" {
-			if o == LacksData {
+			if o == LacksData && full {
 				d += " in the snapshot of " + day0(old.snap.AsOf)
 			}
 			return nil, o, miss, d, false
@@ -323,23 +367,36 @@ func (p *Program) historyEnv(m *vm.VM, ix *Index, h History, s *subject) (env ma
 	return env, "", "", "", true
 }
 
-// evalSub evaluates a history sub-program for s in an older index.
-func evalSub(c *compiled, m *vm.VM, s *subject) (any, Outcome, string, string) {
+// evalSub evaluates a history sub-program for s in an older index. When
+// full is false it builds no detail.
+func evalSub(c *compiled, m *vm.VM, s *subject, full bool) (any, Outcome, string, string) {
 	if m := s.unknown & c.needMask; m != 0 {
 		i := bits.TrailingZeros64(m)
-		return nil, LacksData, varDefs[i].name, unknownText(s, i)
+		d := ""
+		if full {
+			d = unknownText(s, i)
+		}
+		return nil, LacksData, varDefs[i].name, d
 	}
 	for _, b := range c.needBench {
 		if v := s.env[b]; v == nil {
-			return nil, LacksData, b, b + " is unknown"
+			d := ""
+			if full {
+				d = b + " is unknown"
+			}
+			return nil, LacksData, b, d
 		}
 	}
-	v, out, missing, detail := run(c, m, s, s.env, s.envB)
+	v, out, missing, detail := run(c, m, s, s.env, s.envB, full)
 	if out != "" {
 		return nil, out, missing, detail
 	}
 	if v == nil {
-		return nil, LacksData, "", "the value is unknown"
+		d := ""
+		if full {
+			d = "the value is unknown"
+		}
+		return nil, LacksData, "", d
 	}
 	return v, "", "", ""
 }

@@ -95,11 +95,11 @@ func (p *Program) Explain(ix *Index, h History, id string) (*Explanation, error)
 	m := ix.getVM()
 	defer ix.putVM(m)
 	res := p.evalSubject(m, ix, h, s, nil)
-	_, _, _, env := p.decide(m, ix, h, s)
+	_, _, _, env := p.decide(m, ix, h, s, true, nil)
 	if env == nil {
 		env = s.env
 		if len(p.hist) > 0 {
-			if he, _, _, _, ok := p.historyEnv(m, ix, h, s); ok {
+			if he, _, _, _, ok := p.historyEnv(m, ix, h, s, true, nil); ok {
 				env = he
 			}
 		}
