@@ -152,7 +152,7 @@ var (
 // *UserError with a one-line message and the nearest command's usage.
 func ParseCommand(text string) (Command, error) {
 	if len(text) > MaxCommandLen {
-		return Command{}, &UserError{Msg: fmt.Sprintf("command too long (%d bytes, at most %d)", len(text), MaxCommandLen)}
+		return Command{}, &UserError{Msg: fmt.Sprintf("command too long: at most %d bytes", MaxCommandLen)}
 	}
 	text = strings.TrimSpace(text)
 	if text == "" {

@@ -111,3 +111,22 @@ func TestOlderDataDoesNotBecomeCurrent(t *testing.T) {
 		t.Errorf("change() over the older snapshot:\n%s", rep.PlainText())
 	}
 }
+
+// TestExplainByTicker lets `rule explain` take a ticker for a bond rule:
+// the issuer's first matching bond, else its first bond.
+func TestExplainByTicker(t *testing.T) {
+	h := bottest.New(t)
+	h.Must(`rule add hot "coupon > utility + 400bp"`)
+	for _, tt := range []struct{ arg, want string }{
+		{"crwv", "Explain hot for CRWV-9.25-2030"},
+		{"CIFR", "Explain hot for CIFR-7.125-2030"},
+		{"CIFR-6.125-2031", "Explain hot for CIFR-6.125-2031"},
+	} {
+		if got := h.Text("rule explain hot " + tt.arg); !strings.Contains(got, tt.want) {
+			t.Errorf("rule explain hot %s:\n%s\nwant %q", tt.arg, got, tt.want)
+		}
+	}
+	if rep := h.Do("rule explain hot NOPE"); !rep.Error {
+		t.Errorf("rule explain hot NOPE succeeded: %s", rep.PlainText())
+	}
+}

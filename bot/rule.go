@@ -501,6 +501,25 @@ func (b *Bot) cmdRuleExplain(_ context.Context, c *call) (Reply, error) {
 	var subject string
 	if len(c.cmd.Args) == 2 {
 		subject = c.cmd.Args[1]
+		if cp.prog.Subject() != rules.SubjectIssuer {
+			// A ticker names the issuer's first bond or project (a match
+			// if there is one).
+			var first string
+			for _, res := range cp.prog.Eval(c.data.ix, c.data.hist, func(t string) bool { return strings.EqualFold(t, subject) }) {
+				if first == "" {
+					first = res.ID
+				}
+				if toOutcome(res) == outcomeMatch {
+					first = res.ID
+					break
+				}
+			}
+			if first != "" && !strings.EqualFold(first, subject) {
+				if _, err := cp.prog.EvalOne(c.data.ix, c.data.hist, subject); err != nil {
+					subject = first
+				}
+			}
+		}
 	} else {
 		wls := map[string]Watchlist{}
 		if r.Watchlist != "" {

@@ -389,6 +389,20 @@ func cleanYAMLError(err error) string {
 
 func cleanLine(s string) string {
 	s = strings.TrimPrefix(s, "yaml: ")
+	// "line 3: cannot unmarshal !!seq into config.Secret" names a Go type;
+	// say what YAML was given instead.
+	if i := strings.Index(s, "cannot unmarshal !!"); i >= 0 {
+		kind := s[i+len("cannot unmarshal !!"):]
+		if sp := strings.IndexByte(kind, ' '); sp >= 0 {
+			kind = kind[:sp]
+		}
+		names := map[string]string{"seq": "a list", "map": "a mapping", "str": "a string", "int": "a number",
+			"float": "a number", "bool": "true or false", "null": "nothing"}
+		if n, ok := names[kind]; ok {
+			kind = n
+		}
+		return s[:i] + "wrong type: got " + kind
+	}
 	if i := strings.Index(s, "field "); i >= 0 && strings.Contains(s, " not found in type ") {
 		rest := s[i+len("field "):]
 		name := rest[:strings.Index(rest, " not found")]

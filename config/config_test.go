@@ -155,3 +155,10 @@ func FuzzLoadConfig(f *testing.F) {
 		}
 	})
 }
+
+func TestWrongTypeMessage(t *testing.T) {
+	_, err := Load(strings.NewReader("slack:\n  bot_token: [a, b]\n"), "", nil)
+	if err == nil || !strings.Contains(err.Error(), "line 2: wrong type: got a list") || strings.Contains(err.Error(), "config.Secret") {
+		t.Errorf("Load = %v, want a one-line wrong-type error without Go type names", err)
+	}
+}

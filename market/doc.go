@@ -26,7 +26,10 @@
 // A DATE-WINDOW names an interval of days: 2026-07-01, 2026-07, 2026-Q3,
 // 2026-H2, 2026, or START/END. [ParseWindow] turns it into a [Window]
 // whose End is the last day, so that [SlipDays] of a project moved from
-// 2026-H2 to 2027-Q1 is 90.
+// 2026-H2 to 2027-Q1 is 90. A full RFC 3339 timestamp is accepted too, in
+// a feed or on either side of START/END, and names the day it falls on in
+// UTC: "2026-07-01T12:00:00Z" is 2026-07-01, "2026-07-01T23:30:00-05:00"
+// is 2026-07-02. The window keeps the timestamp as its Text.
 //
 // # Feeds
 //
@@ -35,8 +38,13 @@
 // same tables. [Decode], [Load] and [LoadCSV] read them; [Encode] writes
 // the JSON form back. Values may be JSON numbers or strings in the unit
 // grammar ("9.25%", "$2.35bn"); null means unknown; keys the format does
-// not know are ignored. A feed with any problem is rejected whole with a
-// *[FeedError] that names the path of every problem and what was expected:
+// not know are ignored. Prices (price, issue_price) are in percent of par:
+// 99.5 or "99.5%". Dollar amounts and megawatts may not be negative
+// (rates may). Ids, tickers and names (of issuers, benchmarks, projects
+// and counterparties) may not hold control characters (bytes below 0x20,
+// or 0x7f), which would break a line or a table when shown. A feed with
+// any problem is rejected whole with a *[FeedError] that names the path of
+// every problem and what was expected:
 //
 //	feed.json: issuers[CIFR].bonds[CIFR-7.125-2030].maturity: required key missing
 //	feed.json: issuers[QBIT].bonds[QBIT-12.0-2029].coupon: want a percent number or "6.125%", got "6,125"

@@ -12,8 +12,8 @@ const Schema = "spreadwatch.issuer-feed/v1"
 // when the schema names another format, in which case nothing else is
 // worth checking.
 func (d *decoder) header(o obj) (time.Time, bool) {
-	if v, ok := o.m["schema"]; ok {
-		if s, isStr := v.(string); !isStr || s != Schema {
+	if v, ok := o.lookup("schema"); ok {
+		if v.kind != kindString || v.str() != Schema {
 			d.add(o.at("schema"), "want "+quote(Schema)+", got "+got(v))
 			return time.Time{}, false
 		}
@@ -30,11 +30,11 @@ func (d *decoder) asOf(o obj, key string) time.Time {
 	if !ok {
 		return time.Time{}
 	}
-	s, ok := v.(string)
-	if !ok {
+	if v.kind != kindString {
 		d.add(o.at(key), "want "+want+", got "+jsonType(v))
 		return time.Time{}
 	}
+	s := v.str()
 	t, ok := parseAsOf(s)
 	if !ok {
 		d.add(o.at(key), "want "+want+", got "+quote(s))
@@ -57,7 +57,7 @@ func parseAsOf(s string) (time.Time, bool) {
 func (d *decoder) benchmark(o obj) Benchmark {
 	var b Benchmark
 	b.ID = d.id(o, "id", false, d.benchIDs)
-	b.Name = d.text(o, "name", optional)
+	b.Name = d.name(o, "name", optional)
 	b.Level = d.number(o, "level", nullable, DimRate)
 	b.AsOf = d.window(o, "as_of", optional)
 	if src, ok := d.object(o, "source", optional); ok {
@@ -70,7 +70,7 @@ func (d *decoder) benchmark(o obj) Benchmark {
 func (d *decoder) issuer(o obj) Issuer {
 	var is Issuer
 	is.Ticker = d.id(o, "ticker", true, d.tickers)
-	is.Name = d.text(o, "name", required)
+	is.Name = d.name(o, "name", required)
 	is.Kind = d.text(o, "kind", optional)
 	is.Rating = d.rating(o, "rating")
 	if c, ok := d.object(o, "capacity", optional); ok {
@@ -111,10 +111,10 @@ func (d *decoder) bond(o obj) Bond {
 	b.Maturity = d.window(o, "maturity", nullable)
 	b.IssueDate = d.window(o, "issue_date", optional)
 	b.AmountUSD = d.number(o, "amount_usd", optional, DimMoney)
-	b.IssuePrice = d.number(o, "issue_price", optional, DimNumber)
+	b.IssuePrice = d.priceOfPar(o, "issue_price")
 	b.Secured = d.boolean(o, "secured", optional)
 	b.Seniority = d.text(o, "seniority", optional)
-	b.Price = d.number(o, "price", optional, DimNumber)
+	b.Price = d.priceOfPar(o, "price")
 	b.Yield = d.number(o, "yield", optional, DimRate)
 	b.Status = d.text(o, "status", optional)
 	return b
@@ -123,7 +123,7 @@ func (d *decoder) bond(o obj) Bond {
 func (d *decoder) project(o obj) Project {
 	var p Project
 	p.ID = d.id(o, "id", false, d.projectIDs)
-	p.Name = d.text(o, "name", optional)
+	p.Name = d.name(o, "name", optional)
 	p.Location = d.text(o, "location", optional)
 	p.MWOriginal = d.number(o, "mw_original", nullable, DimPower)
 	p.MWCurrent = d.number(o, "mw_current", nullable, DimPower)
@@ -139,8 +139,8 @@ func (d *decoder) project(o obj) Project {
 func (d *decoder) offtake(o obj) Offtake {
 	var t Offtake
 	t.ID = d.id(o, "id", false, d.offtakeIDs)
-	t.Counterparty = d.text(o, "counterparty", required)
-	t.CounterpartyTicker = d.text(o, "counterparty_ticker", optional)
+	t.Counterparty = d.name(o, "counterparty", required)
+	t.CounterpartyTicker = d.name(o, "counterparty_ticker", optional)
 	t.Type = d.text(o, "type", optional)
 	t.MW = d.number(o, "mw", optional, DimPower)
 	t.TermYears = d.number(o, "term_years", optional, DimNumber)

@@ -50,14 +50,17 @@ func Load(path string) (*Snapshot, error) {
 // r. Source names the feed in messages and in the snapshot.
 //
 // Keys the format does not know are ignored. A required key that is
-// missing, a value of the wrong type or unit, a bad DATE-WINDOW, a
-// duplicate ticker or id, or invalid JSON makes Decode return a
-// *[FeedError] naming the path of each problem and what was expected:
+// missing, a value of the wrong type or unit, a negative dollar amount or
+// megawatts, a bad DATE-WINDOW, a duplicate ticker or id, a control
+// character in an id, ticker or name, or invalid JSON makes Decode return
+// a *[FeedError] naming the path of each problem and what was expected:
 //
 //	feed.json: issuers[QBIT].bonds[QBIT-12.0-2029].coupon: want a percent number or "6.125%", got "6,125"
 //
-// Input beyond [MaxFeedSize] is rejected. Errors reading r are returned
-// wrapped.
+// The feed is read into memory whole and decoded in place, without a
+// tree of the document: memory use is about the size of the input plus
+// that of the snapshot. Input beyond [MaxFeedSize] is rejected. Errors
+// reading r are returned wrapped.
 func Decode(r io.Reader, source string) (*Snapshot, error) {
 	data, err := readLimited(r)
 	if err != nil {
@@ -88,20 +91,16 @@ func readLimited(r io.Reader) ([]byte, error) {
 	return buf.Bytes(), err
 }
 
-// decodeJSON decodes a whole feed held in data.
+// decodeJSON decodes a whole feed held in data. The document is checked
+// first and then read in place, entity by entity (see jsonscan.go).
 func decodeJSON(data []byte, source string) (*Snapshot, error) {
 	data = trimBOM(data)
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var root any
-	if err := dec.Decode(&root); err != nil {
-		return nil, feedError(source, "", syntaxMessage(data, err))
+	if !validJSON(data) {
+		return nil, feedError(source, "", invalidMessage(data))
 	}
-	if off := skipSpace(data, int(dec.InputOffset())); off < len(data) {
-		return nil, feedError(source, "", "invalid JSON "+position(data, off)+": unexpected data after the top-level value")
-	}
+	start := skipSpace(data, 0)
 	d := newDecoder()
-	s := d.feed(root)
+	s := d.feed(jsonValue(data[start:skipValue(data, start)]))
 	if err := d.err(source); err != nil {
 		return nil, err
 	}
@@ -109,14 +108,27 @@ func decodeJSON(data []byte, source string) (*Snapshot, error) {
 	return s, nil
 }
 
-// feed decodes the top-level object of a JSON feed.
-func (d *decoder) feed(root any) *Snapshot {
-	m, ok := root.(map[string]any)
-	if !ok {
+// invalidMessage explains why data, which validJSON rejected, is not a
+// JSON document, in the words of encoding/json and with the position.
+func invalidMessage(data []byte) string {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	var raw json.RawMessage
+	if err := dec.Decode(&raw); err != nil {
+		return syntaxMessage(data, err)
+	}
+	if off := skipSpace(data, int(dec.InputOffset())); off < len(data) {
+		return "invalid JSON " + position(data, off) + ": unexpected data after the top-level value"
+	}
+	return "invalid JSON" // not reached: validJSON agrees with encoding/json
+}
+
+// feed decodes the top-level value of a JSON feed.
+func (d *decoder) feed(root value) *Snapshot {
+	if root.kind != kindObject {
 		d.add("", "want a JSON object at the top level, got "+jsonType(root))
 		return nil
 	}
-	o := obj{m: m}
+	o := d.root(root)
 	asOf, ok := d.header(o)
 	if !ok {
 		return nil

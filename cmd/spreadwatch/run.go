@@ -254,8 +254,5 @@ func adminHandler(b *bot.Bot, reg *prometheus.Registry) http.Handler {
 		fmt.Fprintln(w, "ready")
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		http.Error(w, "not found; try /healthz, /readyz or /metrics", http.StatusNotFound)
-	})
 	return mux
 }

@@ -217,6 +217,11 @@ func TestAdminEndpoints(t *testing.T) {
 	if c, _ := get("/nope"); c != http.StatusNotFound {
 		t.Errorf("/nope = %d, want 404", c)
 	}
+	if resp, err := http.Post("http://"+addr+"/healthz", "text/plain", nil); err != nil || resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("POST /healthz = %v, %v; want 405", resp.Status, err)
+	} else {
+		resp.Body.Close()
+	}
 	// SIGTERM-style shutdown: cancel the context; the bot exits cleanly.
 	cancel()
 	pw.Close()
