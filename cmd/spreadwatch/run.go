@@ -77,6 +77,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		cfg.Data.Paths = data
 	}
 
+	if *configPath == "" && isTerminal(stdin) {
+		// A person at the console prompt: keep routine log lines from
+		// interleaving with the chat. A config file's log.level wins.
+		cfg.Log.Level = "warn"
+	}
 	logger := newLogger(cfg.Log, stderr)
 	if err := serve(ctx, cfg, logger, stdin, stdout); err != nil {
 		logger.Error("spreadwatch stopped", "err", err)
@@ -135,11 +140,7 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, stdin i
 
 	var con *console.Console
 	if cfg.ConsoleEnabled() {
-		interactive := false
-		if f, ok := stdin.(*os.File); ok {
-			interactive = term.IsTerminal(int(f.Fd()))
-		}
-		con = console.New(console.Options{In: stdin, Out: stdout, Interactive: interactive, Logger: logger})
+		con = console.New(console.Options{In: stdin, Out: stdout, Interactive: isTerminal(stdin), Logger: logger})
 		b.AddPoster("console", con)
 	}
 	if cfg.Slack.Enabled() {
@@ -255,4 +256,10 @@ func adminHandler(b *bot.Bot, reg *prometheus.Registry) http.Handler {
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	return mux
+}
+
+// isTerminal reports whether r is an interactive terminal.
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
 }
