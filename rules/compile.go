@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -93,7 +94,10 @@ type Program struct {
 	// varIdx[i] is the varDefs index of vars[i], or -1 for a benchmark
 	// and -2 for a list (shown as a count).
 	varIdx []int
+	// main runs when every value the rule needs is known; kleene, when
+	// one may not be (nil when the rule reads nothing that can be).
 	main   compiled
+	kleene *compiled
 	hist   []histCall
 	// benchOK caches missingBench for the last index seen.
 	benchOK atomic.Pointer[benchCheck]
@@ -108,6 +112,13 @@ type compiled struct {
 	needBench []string
 	// elemMask has bit i set when elemFields[i] is read.
 	elemMask uint64
+	// addSub is set when the rule adds or subtracts numbers natively
+	// (subjects with huge values then run the kleene program).
+	addSub bool
+	// wholeGuarded is set in a kleene program whose whole rule is one
+	// guarded part (coupon > utility + 400bp): an unknown variable,
+	// benchmark or history value then makes the instance lack data.
+	wholeGuarded bool
 }
 
 // histCall is one prev/change/crossed_* call, replaced in the main program
@@ -147,11 +158,24 @@ func Compile(src string, env Env) (*Program, error) {
 			p.varIdx = append(p.varIdx, -1)
 		}
 	}
-	main, cerr := f.back(f.tree)
+	main, cerr := f.back(f.tree, false)
 	if cerr != nil {
 		return nil, cerr
 	}
 	p.main = main
+	if main.needMask != 0 || len(main.needBench) > 0 || len(f.hist) > 0 || main.addSub {
+		// The tree was patched for the main program; the program for
+		// subjects with unknown values starts from a fresh one.
+		fk, cerr := compileFront(src, env)
+		if cerr != nil {
+			return nil, cerr
+		}
+		k, cerr := fk.back(fk.tree, true)
+		if cerr != nil {
+			return nil, cerr
+		}
+		p.kleene = &k
+	}
 	for _, h := range f.hist {
 		sub, cerr := f.compileSub(h.subSrc, h.subFrom)
 		if cerr != nil {
@@ -221,8 +245,14 @@ func compileFront(src string, env Env) (*front, *CompileError) {
 	if err != nil {
 		return nil, f.exprError(err, 0)
 	}
-	if k := typ.Kind(); k != reflect.Bool && k != reflect.Interface {
-		return nil, f.errorAt(0, fmt.Sprintf("rule must yield true or false, got %s", typeName(typ)))
+	if isBoolPointer(typ) {
+		wrapBool(&tree.Node)
+		if typ, err = checker.Check(tree, f.cfg); err != nil {
+			return nil, f.exprError(err, 0)
+		}
+	}
+	if got := notBoolean(tree.Node, typ); got != "" {
+		return nil, f.errorAt(0, "rule must yield true or false, got "+got)
 	}
 	if cerr := f.analyse(); cerr != nil {
 		return nil, cerr
@@ -252,7 +282,72 @@ func typeName(t reflect.Type) string {
 			return strings.TrimSuffix(l, "s")
 		}
 	}
-	return t.String()
+	return humanTypes(t.String())
+}
+
+// humanMessage rewrites a message of expr for rule authors: element and
+// Go type names become words, internal helpers their operators.
+func humanMessage(msg string) string {
+	for _, l := range elemLists {
+		for _, ptr := range []string{"[]*", "[]", "*", ""} {
+			name := strings.TrimSuffix(l.name, "s")
+			if strings.HasPrefix(ptr, "[]") {
+				name = "list of " + l.name
+			}
+			msg = strings.ReplaceAll(msg, ptr+l.typ.String(), name)
+		}
+	}
+	for name, op := range arithOps {
+		msg = strings.ReplaceAll(msg, name, op)
+	}
+	msg = strings.ReplaceAll(msg, "<nil>", "nil")
+	return humanTypes(msg)
+}
+
+// goTypes finds Go type names in messages of expr: "float64", "*bool",
+// "[]interface {}", "map[string]interface {}", "time.Time".
+var goTypes = regexp.MustCompile(`(\*|\[\]|map\[string\])*(interface \{\}|time\.Time|time\.Duration|float64|float32|u?int(8|16|32|64)?|bool|string)\b(\()?`)
+
+// humanTypes replaces Go type names in a message by the words rule
+// authors use: number, text, boolean, date, duration, list, map, value.
+func humanTypes(msg string) string {
+	return goTypes.ReplaceAllStringFunc(msg, func(t string) string {
+		if strings.HasSuffix(t, "(") {
+			return t // a function such as int(…)
+		}
+		prefix := ""
+		switch {
+		case strings.HasPrefix(t, "[]"):
+			prefix = "list of "
+		case strings.HasPrefix(t, "map[string]"):
+			prefix = "map of "
+		}
+		base := strings.TrimLeft(t, "*[]")
+		base = strings.TrimPrefix(base, "map[string]")
+		base = strings.TrimLeft(base, "*")
+		var w string
+		switch base {
+		case "interface {}":
+			w = "value"
+			if prefix != "" {
+				w = "values"
+			}
+		case "time.Time":
+			w = "date"
+		case "time.Duration":
+			w = "duration"
+		case "bool":
+			w = "boolean"
+		case "string":
+			w = "text"
+		default:
+			w = "number"
+		}
+		if prefix == "" && base == "interface {}" {
+			return "any value"
+		}
+		return prefix + w
+	})
 }
 
 // newConfig returns the expr configuration rules are compiled with.
@@ -269,8 +364,109 @@ func newConfig(env Env, hidden map[string]any, units *unitPatcher) *conf.Config 
 	for _, f := range ruleFunctions() {
 		cfg.Functions[f.Name] = f
 	}
-	cfg.Visitors = append(cfg.Visitors, units)
+	cfg.Visitors = append(cfg.Visitors, units, frontPatcher{})
 	return cfg
+}
+
+// notBoolean returns what a rule of type typ yields when it cannot be true
+// or false ("number", "nil", "number or nil"), or "" when it can.
+func notBoolean(n ast.Node, typ reflect.Type) string {
+	var kinds []string
+	var walk func(n ast.Node, t reflect.Type)
+	add := func(k string) {
+		if !slices.Contains(kinds, k) {
+			kinds = append(kinds, k)
+		}
+	}
+	walk = func(n ast.Node, t reflect.Type) {
+		switch x := n.(type) {
+		case *ast.NilNode:
+			add("nil")
+			return
+		case *ast.BinaryNode:
+			if x.Operator == "??" {
+				walk(x.Left, x.Left.Type())
+				walk(x.Right, x.Right.Type())
+				return
+			}
+		case *ast.ConditionalNode:
+			walk(x.Exp1, x.Exp1.Type())
+			walk(x.Exp2, x.Exp2.Type())
+			return
+		}
+		switch {
+		case t == nil:
+			add("nil")
+		case t.Kind() == reflect.Bool, t.Kind() == reflect.Interface, isBoolPointer(t):
+		default:
+			add(typeName(t))
+		}
+	}
+	if typ != nil && typ.Kind() != reflect.Bool && typ.Kind() != reflect.Interface {
+		return typeName(typ)
+	}
+	walk(n, typ)
+	return strings.Join(kinds, " or ")
+}
+
+func isBoolPointer(t reflect.Type) bool {
+	return t != nil && t.Kind() == reflect.Pointer && t.Elem().Kind() == reflect.Bool
+}
+
+// frontPatcher adapts expr to the rule language before type checking:
+// % of numbers becomes the checked helper (expr's % takes integers only),
+// and a true-or-false element field that may be unknown (.secured), where
+// a true-or-false value is expected, becomes __bool(.secured).
+type frontPatcher struct{}
+
+// Visit implements ast.Visitor.
+func (frontPatcher) Visit(node *ast.Node) {
+	switch n := (*node).(type) {
+	case *ast.BinaryNode:
+		switch n.Operator {
+		case "%":
+			if numberOrUnknown(n.Left.Type()) && numberOrUnknown(n.Right.Type()) {
+				ast.Patch(node, arithCall("%", n.Left, n.Right, n))
+			}
+		case "&&", "||", "and", "or":
+			wrapBool(&n.Left)
+			wrapBool(&n.Right)
+		}
+	case *ast.UnaryNode:
+		if n.Operator == "!" || n.Operator == "not" {
+			wrapBool(&n.Node)
+		}
+	case *ast.ConditionalNode:
+		wrapBool(&n.Cond)
+	case *ast.BuiltinNode:
+		if len(n.Arguments) == 2 {
+			if pr, ok := n.Arguments[1].(*ast.PredicateNode); ok && boolPredicate[n.Name] {
+				wrapBool(&pr.Node)
+			}
+		}
+	}
+}
+
+// boolPredicate are the builtins whose predicate is true or false.
+var boolPredicate = map[string]bool{
+	"all": true, "none": true, "any": true, "one": true, "filter": true, "find": true,
+	"findIndex": true, "findLast": true, "findLastIndex": true, "count": true,
+}
+
+// wrapBool replaces a node of type *bool by __bool(node).
+func wrapBool(np *ast.Node) {
+	n := *np
+	if n == nil || !isBoolPointer(n.Type()) {
+		return
+	}
+	call := &ast.CallNode{Callee: &ast.IdentifierNode{Value: boolFunc}, Arguments: []ast.Node{n}}
+	call.Callee.SetLocation(n.Location())
+	call.SetLocation(n.Location())
+	*np = call
+}
+
+func numberOrUnknown(t reflect.Type) bool {
+	return t == nil || t.Kind() == reflect.Interface || isNumeric(t)
 }
 
 // unitPatcher replaces the placeholders of unit literals by constants,
@@ -315,10 +511,7 @@ func (f *front) improve(msg string) string {
 	for name, c := range f.rw.consts {
 		msg = strings.ReplaceAll(msg, name, c.text)
 	}
-	for _, l := range elemLists {
-		msg = strings.ReplaceAll(msg, "[]"+l.typ.String(), "list of "+l.name)
-		msg = strings.ReplaceAll(msg, l.typ.String(), strings.TrimSuffix(l.name, "s"))
-	}
+	msg = humanMessage(msg)
 	switch {
 	case strings.HasPrefix(msg, "unknown name "):
 		name := strings.TrimPrefix(msg, "unknown name ")
@@ -358,7 +551,7 @@ func (f *front) knownNames() []string {
 	for _, d := range varDefs {
 		names = append(names, d.name)
 	}
-	names = append(names, f.env.benchmarks...)
+	names = append(names, f.env.benchNames()...)
 	return append(names, f.knownFuncs()...)
 }
 
@@ -646,7 +839,7 @@ func (w *walker) ident(n *ast.IdentifierNode) {
 				w.projVar, w.projAt = name, n.Location().From
 			}
 		}
-	} else if !slices.Contains(w.f.env.benchmarks, name) {
+	} else if !w.f.env.hasBench(name) {
 		return
 	}
 	if !w.seen[name] {
@@ -735,7 +928,7 @@ func ruleFunctions() []*builtin.Function {
 	replaced := func(...any) (any, error) {
 		return nil, errors.New("internal error: history call not replaced")
 	}
-	return []*builtin.Function{
+	fs := []*builtin.Function{
 		{Name: "prev", Func: replaced, Validate: func(args []reflect.Type) (reflect.Type, error) {
 			if len(args) != 1 {
 				return nil, fmt.Errorf("prev takes one argument, got %d", len(args))
@@ -769,9 +962,38 @@ func ruleFunctions() []*builtin.Function {
 			}
 			return t, nil
 		}},
-		{Name: arithFunc, Func: nullableArith, Validate: func(args []reflect.Type) (reflect.Type, error) {
-			return reflect.TypeFor[*float64](), nil
+		{Name: boolFunc, Func: nullableBool, Validate: func(args []reflect.Type) (reflect.Type, error) {
+			return reflect.TypeFor[bool](), nil
 		}},
+		{Name: unknownFunc, Func: func(...any) (any, error) { return nil, errUnknown }, Validate: func(args []reflect.Type) (reflect.Type, error) {
+			return reflect.TypeFor[bool](), nil
+		}},
+	}
+	for name, op := range arithOps {
+		fs = append(fs, &builtin.Function{Name: name, Func: arithFunc(op), Validate: arithValidate(op)})
+	}
+	return fs
+}
+
+// arithValidate type-checks the arithmetic helper for op.
+func arithValidate(op string) func(args []reflect.Type) (reflect.Type, error) {
+	return func(args []reflect.Type) (reflect.Type, error) {
+		if len(args) != 2 {
+			return nil, fmt.Errorf("%s takes two operands", op)
+		}
+		for _, a := range args {
+			if !isNumeric(a) && a.Kind() != reflect.Interface {
+				return nil, fmt.Errorf("invalid operation: %s (mismatched types %s and %s)", op, typeName(args[0]), typeName(args[1]))
+			}
+		}
+		t0, t1 := args[0], args[1]
+		for t0.Kind() == reflect.Pointer {
+			t0 = t0.Elem()
+		}
+		for t1.Kind() == reflect.Pointer {
+			t1 = t1.Elem()
+		}
+		return arithResult(op, t0, t1), nil
 	}
 }
 

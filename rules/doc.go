@@ -4,7 +4,8 @@
 //
 // # Language
 //
-// A rule is an expression that yields true or false:
+// A rule is an expression that yields true or false; one that cannot
+// (nil, coupon ?? nil, a number) is a compile error:
 //
 //	coupon > utility + 400bp
 //	spread > 450bp && secured == false
@@ -20,7 +21,14 @@
 // insensitive and come from [market.LookupSuffix]. An unknown unit is a
 // compile error that lists the known ones. Units inside string literals are
 // left alone, and % glued to a number is a percent sign unless an operand
-// follows it: 100 % 7, 100%7 and x%(y) are modulo.
+// follows it: 100 % 7, 100%7 and x%(y) are modulo. Modulo works on any
+// numbers: integer modulo for two integers, math.Mod otherwise
+// (operating_mw % 7).
+//
+// Arithmetic is checked: a division or modulo by zero, and a result that
+// is not a finite number (an overflow, 0 ** -1, a fractional power of a
+// negative number), give the instance an [Error] outcome, never a
+// silent match. 0/0 is an error, not NaN.
 //
 // expr refuses to mix ?? with other operators; rules accept it, reading
 // coupon ?? 0 > 5 as (coupon ?? 0) > 5 (?? binds tightest in expr).
@@ -31,7 +39,11 @@
 // contracted_mw, pipeline_mw, secured_power_mw, planned_mw,
 // pipeline_ratio, max_coupon, debt_usd, top_customer_share, offtake_mw and
 // the lists bonds, projects and offtakes) and benchmark levels (utility,
-// treasury_10y, … as in the data) are visible everywhere. A rule that
+// treasury_10y, … as in the data) are visible everywhere. utility, which
+// spread is defined against, is declared in every [Env]: a rule reading it
+// compiles on any feed and lacks data where the feed has no utility
+// benchmark. Other benchmark ids come from the data, so a misspelled one
+// is a compile error with a suggestion. A rule that
 // reads a bond variable (bond_id, coupon, yield, price, maturity,
 // years_to_maturity, amount_usd, secured, bond_kind, spread, coupon_spread)
 // is evaluated per bond; one that reads a project variable (project_id,
@@ -40,27 +52,48 @@
 // refused. List elements have the feed's field names (.coupon, .mw,
 // .counterparty_ticker, .id, …).
 //
-// Derived issuer values count unknown inputs as absent where a sum makes
-// sense: planned_mw is contracted + pipeline (unknown only when both are),
-// max_coupon is the largest known coupon, debt_usd and offtake_mw sum the
-// known values (0 without bonds or offtakes, unknown when there are some
-// but none is known), top_customer_share is the largest known contract
-// value over their sum. pipeline_ratio is unknown when operating_mw is
-// unknown or 0. spread is yield − utility, or coupon − utility when the
-// yield is unknown.
+// An unknown value is never counted as zero. planned_mw is contracted +
+// pipeline, unknown when either is unknown; pipeline_ratio is planned_mw
+// / operating_mw, unknown when either is unknown or operating_mw is 0.
+// Aggregates over lists count unknown elements as absent, as the contract
+// defines debt_usd: max_coupon is the largest known coupon, debt_usd and
+// offtake_mw sum the known values (0 without bonds or offtakes, unknown
+// when there are some but none is known), top_customer_share is the
+// largest known contract value over their sum. spread is yield − utility,
+// or coupon − utility when the yield is unknown.
 //
 // # Missing data
 //
-// A variable that is unknown (null in the feed) makes the instance lack
-// data: the outcome is [LacksData], naming the variable, never a silent
-// no-match. Before running a rule, [Program.Eval] checks the variables it
-// reads against a mask prepared in the [Index]; variables only read as
-// x ?? default, x == nil or x != nil are the author's explicit choice and
-// are not checked. Inside lists an unknown field (an offtake without MW)
-// makes the rule lack data only when the outcome depends on it: the rule
-// runs with comparisons of unknown values false, then true, and lacks data
-// if the two runs disagree. any(offtakes, .mw >= 150) holds for an issuer
-// with a known 400 MW offtake even if another offtake's MW is unknown.
+// An unknown value (null in the feed) makes the instance lack data when
+// the outcome depends on it: the outcome is then [LacksData], naming the
+// unknown value, never a silent no-match. Rules use three-valued (Kleene)
+// logic: coupon > 5 || secured == true holds for a 6% coupon whatever
+// secured is, coupon > 50 && secured == true fails, and the order of the
+// operands does not matter. Values only read as x ?? default, x == nil or
+// x != nil are the author's explicit choice and never lack data.
+//
+// How it works: each smallest true-or-false part of a rule (a comparison,
+// a true-or-false variable, the predicate of any, all or none, …) that
+// reads an unknown value counts as false in one run and true in another,
+// or the other way round under a negation (!, not, none, the right side of
+// >); if the two runs agree, the unknown values do not matter. This holds
+// for variables, benchmarks, history calls without an old enough
+// snapshot, and fields of list elements: any(offtakes, .mw >= 150) holds
+// for an issuer with a known 400 MW offtake even if another offtake's MW
+// is unknown, and any(bonds, !.secured) lacks data when no bond is known
+// to be unsecured and one bond's secured is null. An unknown value in a
+// place whose effect cannot be bounded that way (an == between
+// true-or-false values, one(…), the condition of ?:, a count compared
+// with ==) makes the instance lack data when it is reached. An unknown
+// value inside arithmetic makes the result unknown. Missing names an
+// unknown variable the rule needs (the first in the table of variables),
+// else a benchmark, a history call or a list element's field
+// ("offtakes[CRWV-META].mw").
+//
+// A rule is compiled twice: the main program runs when every value it
+// needs is known, which costs about as much as running the expression in
+// expr's VM, after a check against a mask of unknown values prepared in
+// the [Index]; the guarded program runs for the other subjects.
 //
 // # History
 //
@@ -81,9 +114,10 @@
 // least two units, more for big predicates, so nested loops end quickly
 // with an [Error] outcome. Builtins that can build values much larger than
 // the rule (repeat, join, reduce, flatten, toJSON, …) and string
-// concatenation are not available. Run-time failures (integer division by
-// zero, an index out of range) give the instance an [Error] outcome with a
-// one-line reason; they never stop other subjects or rules.
+// concatenation are not available. Run-time failures (division by zero,
+// an index out of range) give the instance an [Error] outcome with a
+// one-line reason in the rule's words (no Go types, no runtime panics);
+// they never stop other subjects or rules.
 //
 // # Evaluating many rules
 //

@@ -9,7 +9,10 @@ import (
 )
 
 // Env is what a rule is type-checked against: the built-in variables plus
-// the benchmark ids that exist. The zero Env has no benchmarks.
+// the benchmark ids that exist. Every Env, the zero Env included, declares
+// the benchmark utility, which spread is defined against: a rule that
+// reads it compiles on any feed and lacks data where the feed has no
+// utility level.
 //
 // An Env is immutable and safe for concurrent use.
 type Env struct {
@@ -42,8 +45,30 @@ func NewEnv(benchmarks ...string) Env {
 	return e
 }
 
-// Benchmarks returns the benchmark ids a rule may read.
-func (e Env) Benchmarks() []string { return slices.Clone(e.benchmarks) }
+// Benchmarks returns the benchmark ids a rule may read: utility, then
+// the others of the data.
+func (e Env) Benchmarks() []string { return e.benchNames() }
+
+// utilityID is the benchmark spread is defined against; it is declared
+// in every Env.
+const utilityID = "utility"
+
+// benchNames returns the benchmark ids a rule may read, utility first.
+func (e Env) benchNames() []string {
+	names := make([]string, 0, len(e.benchmarks)+1)
+	names = append(names, utilityID)
+	for _, b := range e.benchmarks {
+		if b != utilityID {
+			names = append(names, b)
+		}
+	}
+	return names
+}
+
+// hasBench reports whether name is a benchmark a rule may read.
+func (e Env) hasBench(name string) bool {
+	return name == utilityID || slices.Contains(e.benchmarks, name)
+}
 
 // validBenchmarkID reports whether id can be a rule variable.
 func validBenchmarkID(id string) bool {
@@ -108,6 +133,7 @@ func (e Env) typeEnv(extra map[string]any) map[string]any {
 	for _, d := range varDefs {
 		m[d.name] = d.sample
 	}
+	m[utilityID] = float64(0)
 	for _, b := range e.benchmarks {
 		m[b] = float64(0)
 	}

@@ -119,36 +119,38 @@ func (p *Program) evalSubject(m *vm.VM, ix *Index, h History, s *subject, vals [
 // decide runs the rule for s and returns its outcome; env is the
 // environment the rule ran in (for explanations).
 //
+// When every value the rule needs is known, decide runs the main program
+// once (twice when an element value it reads is unknown). Otherwise it
+// runs the kleene program, where each part of the rule that reads an
+// unknown value stands for __unk: once with __unk false and once true. If
+// the two runs agree, the unknown values do not matter; if not, the
+// instance lacks data, and missing names the first unknown value the rule
+// reads: a variable, then a benchmark, then a history call, then a list
+// element's field.
+//
 // When full is false, decide builds no detail (it returns ""), so that
 // deciding allocates nothing beyond the VM's own work; the outcome and
 // the missing variable are the same either way. sc, when not nil, holds
 // reusable maps for the environments of history rules; env then aliases
 // them and is valid only until sc is reused.
 func (p *Program) decide(m *vm.VM, ix *Index, h History, s *subject, full bool, sc *scratchEnv) (out Outcome, missing, detail string, env map[string]any) {
-	if m := s.unknown & p.main.needMask; m != 0 {
-		i := bits.TrailingZeros64(m)
-		if full {
-			detail = unknownText(s, i)
-		}
-		return LacksData, varDefs[i].name, detail, nil
-	}
+	unknownVars := s.unknown & p.main.needMask
+	bench := ""
 	if len(p.main.needBench) > 0 {
-		if b := p.missingBench(ix); b != "" {
-			if full {
-				detail = b + " is unknown"
-			}
-			return LacksData, b, detail, nil
-		}
+		bench = p.missingBench(ix)
 	}
+	kleene := unknownVars != 0 || bench != "" || s.huge && p.main.addSub
 	env, envB := s.env, s.envB
+	var hist histUnknown
 	if len(p.hist) > 0 {
 		var ok bool
-		env, out, missing, detail, ok = p.historyEnv(m, ix, h, s, full, sc)
+		env, hist, out, detail, ok = p.historyEnv(m, ix, h, s, full, sc)
 		if !ok {
-			return out, missing, detail, nil
+			return out, "", detail, nil
 		}
+		kleene = kleene || hist.missing != ""
 		envB = nil
-		if s.elemUnknown != 0 {
+		if s.elemUnknown != 0 || kleene {
 			if sc != nil {
 				envB = sc.copyB(env)
 			} else {
@@ -157,9 +159,63 @@ func (p *Program) decide(m *vm.VM, ix *Index, h History, s *subject, full bool, 
 			envB[unkVar] = true
 		}
 	}
-	v, out, missing, detail := run(&p.main, m, s, env, envB, full)
-	if out != "" {
-		return out, missing, detail, env
+	c := &p.main
+	if kleene && p.kleene != nil {
+		c = p.kleene
+	}
+	twice := kleene || s.elemUnknown&c.elemMask != 0
+	if twice && envB == nil {
+		// A benchmark the rule was compiled for is missing from this
+		// index altogether (an Env of another snapshot).
+		if sc != nil {
+			envB = sc.copyB(env)
+		} else {
+			envB = maps.Clone(env)
+		}
+		envB[unkVar] = true
+	}
+	var v any
+	if c.wholeGuarded && (unknownVars != 0 || bench != "" || hist.missing != "") {
+		out = LacksData
+	} else {
+		v, out, detail = run(c, m, env, envB, twice, s.elemUnknown&c.elemMask != 0, full)
+	}
+	switch out {
+	case "":
+	case LacksData:
+		switch {
+		case unknownVars != 0:
+			i := bits.TrailingZeros64(unknownVars)
+			missing = varDefs[i].name
+			if full {
+				detail = unknownText(s, i)
+			}
+		case bench != "":
+			missing = bench
+			if full {
+				detail = bench + " is unknown"
+				if why := ix.benchWhy[bench]; why != "" {
+					detail += " (" + why + ")"
+				}
+			}
+		case hist.missing != "":
+			missing = hist.missing
+			if full {
+				detail = hist.detail
+			}
+		case s.elemUnknown&c.elemMask != 0:
+			missing = s.elemMissing[bits.TrailingZeros64(s.elemUnknown&c.elemMask)]
+			if full {
+				detail = missing + " is unknown"
+			}
+		default:
+			if full {
+				detail = "a value the rule needs is unknown"
+			}
+		}
+		return LacksData, missing, detail, env
+	default:
+		return out, "", detail, env
 	}
 	switch v {
 	case true:
@@ -168,47 +224,45 @@ func (p *Program) decide(m *vm.VM, ix *Index, h History, s *subject, full bool, 
 		return NoMatch, "", "", env
 	}
 	if full {
-		detail = fmt.Sprintf("rule yielded %v, not true or false", v)
+		detail = "rule yielded no true or false value"
 	}
 	return Error, "", detail, env
 }
 
-// run evaluates c in env, and also in envB when an element value c reads
-// is unknown in s; if the two disagree the result depends on the unknown
-// value. It returns out == "" on success. When full is false it builds no
-// detail.
-func run(c *compiled, m *vm.VM, s *subject, env, envB map[string]any, full bool) (v any, out Outcome, missing, detail string) {
+// run evaluates c in env and, when twice is set, also in envB (env with
+// __unk true); if the two disagree the result depends on an unknown value.
+// It returns out == "" on success, LacksData when the result depends on
+// an unknown value, or Error. When full is false it builds no detail.
+//
+// elemUnknown is set when an element field c reads is unknown: a failure
+// of a builtin on nil (max of a list holding an unknown value) then means
+// the instance lacks data.
+func run(c *compiled, m *vm.VM, env, envB map[string]any, twice, elemUnknown, full bool) (v any, out Outcome, detail string) {
 	v, err := m.Run(c.prog, env)
-	unk := s.elemUnknown & c.elemMask
-	if err == nil && unk != 0 && envB != nil {
+	if err == nil && twice && envB != nil {
 		var vb any
 		vb, err = m.Run(c.prog, envB)
 		if err == nil && !sameValue(v, vb) {
-			name := s.elemMissing[bits.TrailingZeros64(unk)]
-			if full {
-				detail = name + " is unknown"
-			}
-			return nil, LacksData, name, detail
+			return nil, LacksData, ""
 		}
 	}
 	if err != nil {
-		if unk == 0 && !full {
-			return nil, Error, "", ""
+		if errors.Is(err, errUnknown) {
+			return nil, LacksData, ""
 		}
-		msg := runtimeMessage(err)
-		if unk != 0 && strings.Contains(msg, "<nil>") {
-			name := s.elemMissing[bits.TrailingZeros64(unk)]
-			if full {
-				detail = name + " is unknown"
-			}
-			return nil, LacksData, name, detail
+		if !elemUnknown && !full {
+			return nil, Error, ""
+		}
+		if elemUnknown && strings.Contains(err.Error(), "<nil>") {
+			// A builtin met an unknown value (max of a list with one).
+			return nil, LacksData, ""
 		}
 		if !full {
-			msg = ""
+			return nil, Error, ""
 		}
-		return nil, Error, "", msg
+		return nil, Error, runtimeMessage(err)
 	}
-	return v, "", "", ""
+	return v, "", ""
 }
 
 // sameValue compares results of the two runs of a rule.
@@ -252,11 +306,23 @@ func runtimeMessage(err error) string {
 	if errors.As(err, &fe) {
 		msg = fe.Message
 	}
-	msg = errorLine(msg)
-	if strings.Contains(msg, "memory budget exceeded") {
+	msg = strings.TrimSpace(errorLine(msg))
+	msg = strings.TrimPrefix(msg, "runtime error: ")
+	switch {
+	case strings.Contains(msg, "memory budget exceeded"):
 		return fmt.Sprintf("rule exceeded its evaluation budget (%d units)", MemoryBudget)
+	case strings.Contains(msg, "integer divide by zero"):
+		return errDivZero.Error()
+	case strings.Contains(msg, "integer overflow"):
+		return errOverflow.Error()
+	case strings.HasPrefix(msg, "interface conversion:") && strings.Contains(msg, " is nil"):
+		return "a value the rule needs is unknown"
+	case strings.HasPrefix(msg, "interface conversion:"), strings.HasPrefix(msg, "reflect"):
+		return "a value has the wrong type for this operation"
+	case msg == "":
+		return "the rule failed"
 	}
-	return msg
+	return humanMessage(msg)
 }
 
 // unknownText explains why variable i of s is unknown.
@@ -313,17 +379,32 @@ func keyValues(vals []Value) string {
 	return b.String()
 }
 
+// histUnknown is the first history call of a rule that could not be
+// computed for a subject: missing names it ("prev", "change", …) and
+// detail says why (only when full).
+type histUnknown struct {
+	missing, detail string
+}
+
 // historyEnv computes the hidden history variables for s and returns a
-// copy of its environment holding them. ok is false when the rule cannot
-// be decided; out, missing and detail then say why (detail only when
-// full). The copy is made in sc when sc is not nil.
-func (p *Program) historyEnv(m *vm.VM, ix *Index, h History, s *subject, full bool, sc *scratchEnv) (env map[string]any, out Outcome, missing, detail string, ok bool) {
+// copy of its environment holding them; a call that cannot be computed
+// (no old enough snapshot, an unknown value then) is nil there and
+// reported in hist. ok is false when a call failed with an error; out and
+// detail then say why (detail only when full). The copy is made in sc
+// when sc is not nil.
+func (p *Program) historyEnv(m *vm.VM, ix *Index, h History, s *subject, full bool, sc *scratchEnv) (env map[string]any, hist histUnknown, out Outcome, detail string, ok bool) {
 	if sc != nil {
 		env = sc.copyA(s.env)
 	} else {
 		env = maps.Clone(s.env)
 	}
 	asOf := ix.snap.AsOf
+	unknown := func(i int, d string) {
+		env[p.hist[i].hidden] = nil
+		if hist.missing == "" {
+			hist = histUnknown{missing: p.hist[i].fn, detail: d}
+		}
+	}
 	for i := range p.hist {
 		hc := &p.hist[i]
 		var old *Index
@@ -339,32 +420,45 @@ func (p *Program) historyEnv(m *vm.VM, ix *Index, h History, s *subject, full bo
 			}
 		}
 		if !found || old == nil {
+			d := ""
 			if full {
 				if hc.fn == "change" {
-					detail = fmt.Sprintf("no snapshot %s before %s", hc.windowText, day0(asOf))
+					d = fmt.Sprintf("no snapshot %s before %s", hc.windowText, day0(asOf))
 				} else {
-					detail = "no snapshot before " + day0(asOf)
+					d = "no snapshot before " + day0(asOf)
 				}
 			}
-			return nil, LacksData, hc.fn, detail, false
+			unknown(i, d)
+			continue
 		}
 		os, found := old.lookup(p.subject, s.id)
 		if !found {
+			d := ""
 			if full {
-				detail = fmt.Sprintf("%s is not in the snapshot of %s", s.id, day0(old.snap.AsOf))
+				d = fmt.Sprintf("%s is not in the snapshot of %s", s.id, day0(old.snap.AsOf))
 			}
-			return nil, LacksData, hc.fn, detail, false
+			unknown(i, d)
+			continue
 		}
 		v, o, miss, d := evalSub(&hc.sub, m, os, full)
-		if o != "" {
-			if o == LacksData && full {
+		switch o {
+		case "":
+			env[hc.hidden] = v
+		case LacksData:
+			if full {
 				d += " in the snapshot of " + day0(old.snap.AsOf)
 			}
-			return nil, o, miss, d, false
+			if hist.missing == "" && miss != "" {
+				hist = histUnknown{missing: miss, detail: d}
+				env[hc.hidden] = nil
+			} else {
+				unknown(i, d)
+			}
+		default:
+			return nil, hist, o, d, false
 		}
-		env[hc.hidden] = v
 	}
-	return env, "", "", "", true
+	return env, hist, "", "", true
 }
 
 // evalSub evaluates a history sub-program for s in an older index. When
@@ -387,9 +481,20 @@ func evalSub(c *compiled, m *vm.VM, s *subject, full bool) (any, Outcome, string
 			return nil, LacksData, b, d
 		}
 	}
-	v, out, missing, detail := run(c, m, s, s.env, s.envB, full)
-	if out != "" {
-		return nil, out, missing, detail
+	unk := s.elemUnknown&c.elemMask != 0
+	v, out, detail := run(c, m, s.env, s.envB, unk, unk, full)
+	switch {
+	case out == LacksData && s.elemUnknown&c.elemMask != 0:
+		name := s.elemMissing[bits.TrailingZeros64(s.elemUnknown&c.elemMask)]
+		if full {
+			detail = name + " is unknown"
+		}
+		return nil, out, name, detail
+	case out != "":
+		if full && detail == "" {
+			detail = "a value the rule needs is unknown"
+		}
+		return nil, out, "", detail
 	}
 	if v == nil {
 		d := ""

@@ -42,13 +42,13 @@ func TestEvalSample(t *testing.T) {
 			want: map[string]Outcome{"CORZ-CRWV-PROGRAM": Match, "GLXY-HELIOS-P1": Match, "CRWV-DENTON-OPENAI": LacksData},
 		},
 		{
-			// planned_mw = contracted + pipeline (unknown counted as absent):
-			// APLD (600+0)/175 = 3.43, CORZ (590+1500)/350 = 5.97,
-			// HUT (245+8500)/1020 = 8.57. CRWV and CLSK have neither
-			// contracted nor pipeline MW; the others lack operating_mw.
+			// planned_mw = contracted + pipeline, unknown when either is:
+			// CORZ (590+1500)/350 = 5.97, HUT (245+8500)/1020 = 8.57.
+			// APLD has no pipeline_mw, CRWV and CLSK neither contracted
+			// nor pipeline MW; the others lack operating_mw.
 			src: "pipeline_ratio > 2.5",
 			want: map[string]Outcome{
-				"APLD": Match, "CORZ": Match, "HUT": Match,
+				"APLD": LacksData, "CORZ": Match, "HUT": Match,
 				"CRWV": LacksData, "WULF": LacksData, "CIFR": LacksData, "IREN": LacksData, "GLXY": LacksData,
 				"BITF": LacksData, "CLSK": LacksData, "RIOT": LacksData, "MARA": LacksData,
 			},
@@ -56,17 +56,19 @@ func TestEvalSample(t *testing.T) {
 		{
 			// APLD leases to CoreWeave and has a 9.25% coupon. CORZ (max
 			// 3%) and GLXY (max 0.5%) also lease to CRWV. RIOT has no bonds,
-			// so max_coupon is unknown.
+			// so max_coupon is unknown, but no CRWV offtake either: the
+			// rule fails whatever max_coupon is.
 			src:  `any(offtakes, .counterparty_ticker == "CRWV") && max_coupon > 8%`,
-			want: map[string]Outcome{"APLD": Match, "RIOT": LacksData},
+			want: map[string]Outcome{"APLD": Match},
 		},
 		{
 			// CRWV-9.25-2030: 9.25 − 4.5 = +475 bp, unsecured. CRWV-9.00-2031
-			// is exactly +450 bp, not above.
+			// is exactly +450 bp, not above. CORZ-SSN-2031-APR26 and
+			// HELIOS-TL-2028 have no spread but are secured: no match.
 			src: "spread > 450bp && secured == false",
 			want: map[string]Outcome{
 				"CRWV-9.25-2030":        Match,
-				"CRWV-NOTES-2031-APR26": LacksData, "CORZ-SSN-2031-APR26": LacksData, "HELIOS-TL-2028": LacksData,
+				"CRWV-NOTES-2031-APR26": LacksData,
 			},
 		},
 		{
@@ -242,12 +244,12 @@ func TestEvalRuntimeErrors(t *testing.T) {
 		want   Outcome
 		detail string
 	}{
-		{"1 % (len(bonds) - 3) == 0", "APLD", Error, "runtime error: integer divide by zero"},
+		{"1 % (len(bonds) - 3) == 0", "APLD", Error, "modulo by zero"},
 		{"1 % (len(bonds) - 3) == 0", "CRWV", Match, "bonds 4 items"},
 		{"bonds[3].coupon == nil", "APLD", Error, "index out of range: 3 (array length is 3)"},
 		{"bonds[3].coupon == nil", "CRWV", Match, "bonds 4 items"},
 		{"int(ticker) > 0", "APLD", Error, "invalid operation: int(APLD)"},
-		{"operating_mw / 0 > 1", "APLD", Match, "operating_mw 175 MW"},
+		{"operating_mw / 0 > 1", "APLD", Error, "division by zero"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.src+" "+tt.id, func(t *testing.T) {
@@ -291,7 +293,9 @@ func TestIndexDerived(t *testing.T) {
 		{SubjectIssuer, "CRWV", "max_coupon", "9.25%", ""},
 		{SubjectIssuer, "CRWV", "debt_usd", "$7.25bn", ""},
 		{SubjectIssuer, "CRWV", "top_customer_share", "0.686", ""},
-		{SubjectIssuer, "APLD", "planned_mw", "600 MW", ""},
+		{SubjectIssuer, "APLD", "planned_mw", "unknown", "pipeline_mw is unknown"},
+		{SubjectIssuer, "APLD", "pipeline_ratio", "unknown", "pipeline_mw is unknown"},
+		{SubjectIssuer, "CORZ", "planned_mw", "2,090 MW", ""},
 		{SubjectIssuer, "RIOT", "debt_usd", "$0", ""},
 		{SubjectIssuer, "RIOT", "max_coupon", "unknown", "no coupon is known"},
 		{SubjectIssuer, "CRWV", "offtake_mw", "unknown", "no offtake MW is known"},

@@ -2,8 +2,8 @@ package rules
 
 import (
 	"fmt"
+	"math"
 	"reflect"
-	"slices"
 	"strings"
 	"time"
 
@@ -37,19 +37,33 @@ type Clause struct {
 	Holds bool
 	// Known is false when a side could not be evaluated (unknown data).
 	Known bool
-	// Distance is left − right in the comparison's unit ("+75 bp"): how
-	// far the clause is from flipping. Dates differ in days. Empty for
-	// text and true-or-false values.
+	// Negated is set when the clause is under a negation (!, not): Holds
+	// then says whether the negation holds.
+	Negated bool
+	// Distance is the margin in the comparison's unit ("+75 bp"): how far
+	// the clause is from flipping, positive when it holds and negative
+	// when it fails. For > and >= it is left − right, for < and <= right −
+	// left (reversed under a negation); for == and != left − right. Dates
+	// differ in days. Empty for text and true-or-false values.
 	Distance string
 }
 
 // String formats the clause on one line:
 // "coupon 9.25% > utility + 400bp = 8.50%  ✓ by +75 bp".
+//
+// A negated clause is shown as "not secured  ✓" or
+// "not (coupon 6.00% > 8%)  ✓ by +200 bp".
 func (c Clause) String() string {
 	var b strings.Builder
-	b.WriteString(c.Left)
-	if c.Op != "" {
-		b.WriteString(" " + c.Op + " " + c.Right)
+	switch {
+	case c.Negated && c.Op != "":
+		b.WriteString("not (" + c.Left + " " + c.Op + " " + c.Right + ")")
+	case c.Negated:
+		b.WriteString("not " + c.Left)
+	case c.Op != "":
+		b.WriteString(c.Left + " " + c.Op + " " + c.Right)
+	default:
+		b.WriteString(c.Left)
 	}
 	switch {
 	case !c.Known:
@@ -113,7 +127,7 @@ func (p *Program) Explain(ix *Index, h History, id string) (*Explanation, error)
 	// Sides are evaluated on their own; they get the same bound on work.
 	ast.Walk(&f.tree.Node, tickPatcher{})
 	x := &explainer{f: f, m: m, env: env}
-	x.walk(f.tree.Node)
+	x.walk(f.tree.Node, false)
 	e.Clauses = x.clauses
 	return e, nil
 }
@@ -126,43 +140,50 @@ type explainer struct {
 	clauses []Clause
 }
 
-func (x *explainer) walk(n ast.Node) {
+// walk explains the clauses of n; neg is set under an odd number of
+// negations (!, not), so that each clause is shown as it counts.
+func (x *explainer) walk(n ast.Node, neg bool) {
 	if _, ok := x.f.histNodes[n]; ok {
-		x.leaf(n)
+		x.leaf(n, neg)
 		return
 	}
 	switch n := n.(type) {
 	case *ast.BinaryNode:
 		switch n.Operator {
 		case "&&", "||", "and", "or":
-			x.walk(n.Left)
-			x.walk(n.Right)
+			x.walk(n.Left, neg)
+			x.walk(n.Right, neg)
 			return
 		case "<", ">", "<=", ">=", "==", "!=":
-			x.compare(n)
+			x.compare(n, neg)
 			return
 		}
 	case *ast.UnaryNode:
 		if n.Operator == "!" || n.Operator == "not" {
-			x.walk(n.Node)
+			x.walk(n.Node, !neg)
 			return
 		}
 	case *ast.ConditionalNode:
-		x.walk(n.Cond)
-		x.walk(n.Exp1)
-		x.walk(n.Exp2)
+		x.walk(n.Cond, false)
+		x.walk(n.Exp1, neg)
+		x.walk(n.Exp2, neg)
 		return
 	case *ast.SequenceNode:
-		x.walk(n.Nodes[len(n.Nodes)-1])
+		x.walk(n.Nodes[len(n.Nodes)-1], neg)
 		return
 	case *ast.VariableDeclaratorNode:
-		x.walk(n.Expr)
+		x.walk(n.Expr, neg)
 		return
+	case *ast.CallNode:
+		if id, ok := n.Callee.(*ast.IdentifierNode); ok && id.Value == boolFunc {
+			x.leaf(n, neg)
+			return
+		}
 	case *ast.BoolNode, *ast.ConstantNode:
 		return
 	}
 	if t := n.Type(); t != nil && (t.Kind() == reflect.Bool || t.Kind() == reflect.Interface) {
-		x.leaf(n)
+		x.leaf(n, neg)
 	}
 }
 
@@ -182,21 +203,26 @@ func (x *explainer) eval(n ast.Node) (v any, ok bool) {
 		return nil, false
 	}
 	v = derefValue(v)
+	if f, ok := v.(float64); ok && (math.IsNaN(f) || math.IsInf(f, 0)) {
+		// A division by zero or an overflow: the rule's outcome is an
+		// error, and the side has no value to show.
+		return nil, false
+	}
 	return v, v != nil
 }
 
 // leaf explains a true-or-false term that is not a comparison.
-func (x *explainer) leaf(n ast.Node) {
+func (x *explainer) leaf(n ast.Node, neg bool) {
 	text := x.f.origText(n)
 	v, ok := x.eval(n)
 	b, isBool := v.(bool)
-	x.clauses = append(x.clauses, Clause{Text: text, Left: text, Holds: b, Known: ok && isBool})
+	x.clauses = append(x.clauses, Clause{Text: text, Left: text, Holds: b != neg, Known: ok && isBool, Negated: neg})
 }
 
 // compare explains a comparison.
-func (x *explainer) compare(n *ast.BinaryNode) {
+func (x *explainer) compare(n *ast.BinaryNode, neg bool) {
 	f := x.f
-	c := Clause{Text: f.origText(n), Op: n.Operator}
+	c := Clause{Text: f.origText(n), Op: n.Operator, Negated: neg}
 	dl, dr := f.dimOf(n.Left), f.dimOf(n.Right)
 	d := dl
 	if d == dimNone {
@@ -213,8 +239,8 @@ func (x *explainer) compare(n *ast.BinaryNode) {
 		if err != nil || !isBool {
 			c.Known = false
 		}
-		c.Holds = hb
-		c.Distance = distance(lv, rv, d)
+		c.Holds = hb != neg
+		c.Distance = margin(n.Operator, lv, rv, d, neg)
 	}
 	x.clauses = append(x.clauses, c)
 }
@@ -241,6 +267,21 @@ func (x *explainer) side(n ast.Node, v any, ok bool, own, cmp dim) string {
 		return text
 	}
 	return text + " = " + val
+}
+
+// margin returns how far a comparison is from flipping, in unit d: for
+// > and >= left − right, for < and <= right − left, so that it is
+// positive when the comparison holds and negative when it fails (the
+// other way round when neg is set). For == and != it is left − right.
+// It is "" when the values are not numbers, durations or dates.
+func margin(op string, l, r any, d dim, neg bool) string {
+	if op == "<" || op == "<=" {
+		l, r = r, l
+	}
+	if neg && op != "==" && op != "!=" {
+		l, r = r, l
+	}
+	return distance(l, r, d)
 }
 
 // distance returns left − right in unit d, or "" when the values are not
@@ -287,7 +328,7 @@ func (f *front) dimOf(n ast.Node) dim {
 		if i, ok := lookupVar(n.Value); ok {
 			return varDefs[i].dim
 		}
-		if slices.Contains(f.env.benchmarks, n.Value) {
+		if f.env.hasBench(n.Value) {
 			return dimRate
 		}
 	case *ast.ConstantNode:

@@ -28,6 +28,8 @@ type Index struct {
 	subjects [3][]subject
 	byID     [3]map[string]int
 	bench    map[string]Value
+	// benchWhy says why a benchmark is unknown, when there is more to say.
+	benchWhy map[string]string
 	vms      sync.Pool
 }
 
@@ -38,8 +40,11 @@ type subject struct {
 	ticker string
 	// env maps every variable to its value; unknown values are nil.
 	env map[string]any
-	// envB is env with unkVar true; nil when no element field is unknown.
+	// envB is env with unkVar true; nil when every value is known.
 	envB map[string]any
+	// huge is set when a number of the subject is so large that adding
+	// to it may overflow.
+	huge bool
 	// unknown has bit i set when varDefs[i] is unknown.
 	unknown uint64
 	// elemUnknown has bit i set when elemFields[i] is unknown in some
@@ -56,7 +61,7 @@ type subject struct {
 // NewIndex builds the evaluation environment of s, which must not be nil.
 // It does not modify s, which must not be modified afterwards.
 func NewIndex(s *market.Snapshot) *Index {
-	ix := &Index{snap: s, bench: map[string]Value{}}
+	ix := &Index{snap: s, bench: map[string]Value{}, benchWhy: map[string]string{}}
 	ix.vms.New = func() any { return &vm.VM{MemoryBudget: MemoryBudget} }
 	for k := range ix.byID {
 		ix.byID[k] = map[string]int{}
@@ -74,8 +79,20 @@ func NewIndex(s *market.Snapshot) *Index {
 			benchEnv[b.ID] = nil
 			ix.bench[b.ID] = Value{Name: b.ID, Text: "unknown"}
 		}
-		if b.ID == "utility" {
+		if b.ID == utilityID {
 			utility = b.Level
+		}
+	}
+	if _, ok := ix.bench[utilityID]; !ok {
+		// utility is declared in every Env (spread is defined against it).
+		benchEnv[utilityID] = nil
+		ix.bench[utilityID] = Value{Name: utilityID, Text: "unknown"}
+		ix.benchWhy[utilityID] = "no benchmark utility in the data"
+	}
+	unknownBench := false
+	for _, v := range ix.bench {
+		if !v.Known {
+			unknownBench = true
 		}
 	}
 	for ii := range s.Issuers {
@@ -87,18 +104,18 @@ func NewIndex(s *market.Snapshot) *Index {
 		vals.set(vProjects, lists.projects, true)
 		vals.set(vOfftakes, lists.offtakes, true)
 
-		ix.add(SubjectIssuer, is.Ticker, is.Ticker, vals, benchEnv, lists)
+		ix.add(SubjectIssuer, is.Ticker, is.Ticker, vals, benchEnv, lists, unknownBench)
 		for bi := range is.Bonds {
 			b := &is.Bonds[bi]
 			bv := vals.clone()
-			bondValues(b, s.AsOf, utility, bv)
-			ix.add(SubjectBond, b.ID, is.Ticker, bv, benchEnv, lists)
+			bondValues(b, s.AsOf, utility, ix.benchWhy[utilityID], bv)
+			ix.add(SubjectBond, b.ID, is.Ticker, bv, benchEnv, lists, unknownBench)
 		}
 		for pi := range is.Projects {
 			p := &is.Projects[pi]
 			pv := vals.clone()
 			projectValues(p, s.AsOf, pv)
-			ix.add(SubjectProject, p.ID, is.Ticker, pv, benchEnv, lists)
+			ix.add(SubjectProject, p.ID, is.Ticker, pv, benchEnv, lists, unknownBench)
 		}
 	}
 	return ix
@@ -119,7 +136,7 @@ func (ix *Index) lookup(k Subject, id string) (*subject, bool) {
 func (ix *Index) getVM() *vm.VM  { return ix.vms.Get().(*vm.VM) }
 func (ix *Index) putVM(m *vm.VM) { ix.vms.Put(m) }
 
-func (ix *Index) add(k Subject, id, ticker string, vals *varVals, benchEnv map[string]any, lists *itemLists) {
+func (ix *Index) add(k Subject, id, ticker string, vals *varVals, benchEnv map[string]any, lists *itemLists, unknownBench bool) {
 	env := make(map[string]any, int(numVars)+len(benchEnv)+1)
 	maps.Copy(env, benchEnv)
 	s := subject{kind: k, id: id, ticker: ticker, values: &[numVars]Value{}, why: &vals.why}
@@ -138,6 +155,7 @@ func (ix *Index) add(k Subject, id, ticker string, vals *varVals, benchEnv map[s
 			val.Text = formatValue(d.dim, v)
 			if f, ok := toFloat(v); ok {
 				val.Num = f
+				s.huge = s.huge || math.Abs(f) >= hugeNumber
 			} else if _, ok := v.(time.Time); ok {
 				val.Num = float64(v.(time.Time).Unix())
 			}
@@ -148,7 +166,12 @@ func (ix *Index) add(k Subject, id, ticker string, vals *varVals, benchEnv map[s
 	s.env = env
 	s.elemUnknown = lists.unknown
 	s.elemMissing = lists.missing
-	if s.elemUnknown != 0 {
+	for _, v := range benchEnv {
+		if f, ok := v.(float64); ok && math.Abs(f) >= hugeNumber {
+			s.huge = true
+		}
+	}
+	if s.elemUnknown != 0 || s.unknown != 0 || unknownBench || s.huge {
 		s.envB = maps.Clone(env)
 		s.envB[unkVar] = true
 	}
@@ -194,8 +217,8 @@ func (vv *varVals) unknownBecause(i int, why string) {
 // issuerValues computes the issuer variables.
 //
 // Derived values and unknown inputs:
-//   - planned_mw is contracted_mw + pipeline_mw, counting an unknown one
-//     as absent; unknown when both are unknown.
+//   - planned_mw is contracted_mw + pipeline_mw; unknown when either is
+//     unknown (unknown is never zero).
 //   - pipeline_ratio is planned_mw / operating_mw; unknown when either is
 //     unknown or operating_mw is 0.
 //   - max_coupon is the largest known coupon; unknown when no coupon is
@@ -217,15 +240,20 @@ func issuerValues(is *market.Issuer, vv *varVals) {
 	vv.num(vPipelineMW, c.PipelineMW)
 	vv.num(vSecuredPowerMW, c.SecuredPowerMW)
 
-	if c.ContractedMW == nil && c.PipelineMW == nil {
+	switch {
+	case !vv.known[vContractedMW] && !vv.known[vPipelineMW]:
 		vv.unknownBecause(vPlannedMW, "contracted_mw and pipeline_mw are unknown")
-	} else {
-		vv.set(vPlannedMW, deref0(c.ContractedMW)+deref0(c.PipelineMW), true)
+	case !vv.known[vContractedMW]:
+		vv.unknownBecause(vPlannedMW, "contracted_mw is unknown")
+	case !vv.known[vPipelineMW]:
+		vv.unknownBecause(vPlannedMW, "pipeline_mw is unknown")
+	default:
+		vv.set(vPlannedMW, *c.ContractedMW+*c.PipelineMW, true)
 	}
 	switch {
 	case !vv.known[vPlannedMW]:
-		vv.unknownBecause(vPipelineRatio, "planned_mw is unknown")
-	case c.OperatingMW == nil:
+		vv.unknownBecause(vPipelineRatio, vv.why[vPlannedMW])
+	case !vv.known[vOperatingMW]:
 		vv.unknownBecause(vPipelineRatio, "operating_mw is unknown")
 	case *c.OperatingMW == 0:
 		vv.unknownBecause(vPipelineRatio, "operating_mw is 0")
@@ -280,16 +308,13 @@ func issuerValues(is *market.Issuer, vv *varVals) {
 	}
 }
 
-func deref0(p *float64) float64 {
-	if p == nil {
-		return 0
-	}
-	return *p
-}
-
 // bondValues computes the bond variables. spread is yield − utility when
 // the yield is known, else coupon − utility.
-func bondValues(b *market.Bond, asOf time.Time, utility *float64, vv *varVals) {
+func bondValues(b *market.Bond, asOf time.Time, utility *float64, utilityWhy string, vv *varVals) {
+	noUtility := "utility is unknown"
+	if utilityWhy != "" {
+		noUtility = utilityWhy
+	}
 	vv.set(vBondID, b.ID, true)
 	vv.num(vCoupon, b.Coupon)
 	vv.num(vYield, b.Yield)
@@ -310,7 +335,7 @@ func bondValues(b *market.Bond, asOf time.Time, utility *float64, vv *varVals) {
 	vv.set(vBondKind, b.Kind, true)
 	switch {
 	case utility == nil:
-		vv.unknownBecause(vSpread, "utility is unknown")
+		vv.unknownBecause(vSpread, noUtility)
 	case b.Yield != nil:
 		vv.set(vSpread, *b.Yield-*utility, true)
 	case b.Coupon != nil:
@@ -320,7 +345,7 @@ func bondValues(b *market.Bond, asOf time.Time, utility *float64, vv *varVals) {
 	}
 	switch {
 	case utility == nil:
-		vv.unknownBecause(vCouponSpread, "utility is unknown")
+		vv.unknownBecause(vCouponSpread, noUtility)
 	case b.Coupon != nil:
 		vv.set(vCouponSpread, *b.Coupon-*utility, true)
 	default:
