@@ -8,8 +8,9 @@ import (
 )
 
 // BenchmarkEvalVsRawVM compares evaluating one subject through the rules
-// engine with running the same expr program on the same prebuilt
-// environment with a reused vm.VM. "outcome" is the decision alone;
+// engine with running the same expr program on the subject's environment
+// (every variable of the subject, the benchmarks and __unk) with a reused
+// vm.VM. "outcome" is the decision alone;
 // "decide" is the public Decide (lookup by id, no values or detail);
 // "evalone" is EvalOne with its formatted values and detail.
 func BenchmarkEvalVsRawVM(b *testing.B) {
@@ -28,19 +29,20 @@ func BenchmarkEvalVsRawVM(b *testing.B) {
 		}
 		b.Run(c.name+"/rawvm", func(b *testing.B) {
 			m := &vm.VM{MemoryBudget: MemoryBudget}
+			senv := ix.subjectEnv(s)
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := vmRun(m, p, s.env); err != nil {
+				if _, err := vmRun(m, p, senv); err != nil {
 					b.Fatal(err)
 				}
 			}
 		})
 		b.Run(c.name+"/outcome", func(b *testing.B) {
 			b.ReportAllocs()
-			m := ix.getVM()
-			defer ix.putVM(m)
+			ec := ix.getCtx()
+			defer ix.putCtx(ec)
 			for b.Loop() {
-				if out, _, _, _ := p.decide(m, ix, nil, s, false, nil); out != Match {
+				if out, _, _, _ := p.decide(ec, ix, nil, s, false); out != Match {
 					b.Fatalf("outcome %s", out)
 				}
 			}

@@ -99,6 +99,10 @@ type Program struct {
 	main   compiled
 	kleene *compiled
 	hist   []histCall
+	// load has the bits of the variables main or kleene read; loadAll is
+	// set when one reads $env (see evalCtx.envFor).
+	load    uint64
+	loadAll bool
 	// benchOK caches missingBench for the last index seen.
 	benchOK atomic.Pointer[benchCheck]
 }
@@ -119,6 +123,10 @@ type compiled struct {
 	// guarded part (coupon > utility + 400bp): an unknown variable,
 	// benchmark or history value then makes the instance lack data.
 	wholeGuarded bool
+	// load has bit i set when the program reads varDefs[i]; loadAll is
+	// set when it reads $env (the whole environment).
+	load    uint64
+	loadAll bool
 }
 
 // histCall is one prev/change/crossed_* call, replaced in the main program
@@ -175,6 +183,11 @@ func Compile(src string, env Env) (*Program, error) {
 			return nil, cerr
 		}
 		p.kleene = &k
+	}
+	p.load, p.loadAll = p.main.load, p.main.loadAll
+	if p.kleene != nil {
+		p.load |= p.kleene.load
+		p.loadAll = p.loadAll || p.kleene.loadAll
 	}
 	for _, h := range f.hist {
 		sub, cerr := f.compileSub(h.subSrc, h.subFrom)

@@ -1,10 +1,6 @@
 package rules
 
-import (
-	"fmt"
-	"maps"
-	"sync"
-)
+import "fmt"
 
 // Decision is the outcome of a rule for one subject without the formatted
 // values and detail of a Result: what Outcomes and Decide report. Deciding
@@ -31,19 +27,14 @@ type Decision struct {
 // expression VM.
 func (p *Program) Outcomes(ix *Index, h History, scope func(ticker string) bool, dst []Decision) []Decision {
 	subs := ix.subjects[p.subject]
-	m := ix.getVM()
-	defer ix.putVM(m)
-	var sc *scratchEnv
-	if len(p.hist) > 0 {
-		sc = getScratch()
-		defer putScratch(sc)
-	}
+	ec := ix.getCtx()
+	defer ix.putCtx(ec)
 	for i := range subs {
 		s := &subs[i]
 		if scope != nil && !scope(s.ticker) {
 			continue
 		}
-		out, missing, _, _ := p.decide(m, ix, h, s, false, sc)
+		out, missing, _, _ := p.decide(ec, ix, h, s, false)
 		dst = append(dst, Decision{ID: s.id, Ticker: s.ticker, Outcome: out, Missing: missing, idx: i})
 	}
 	return dst
@@ -57,14 +48,9 @@ func (p *Program) Decide(ix *Index, h History, id string) (Decision, error) {
 	if err != nil {
 		return Decision{}, err
 	}
-	m := ix.getVM()
-	defer ix.putVM(m)
-	var sc *scratchEnv
-	if len(p.hist) > 0 {
-		sc = getScratch()
-		defer putScratch(sc)
-	}
-	out, missing, _, _ := p.decide(m, ix, h, s, false, sc)
+	ec := ix.getCtx()
+	defer ix.putCtx(ec)
+	out, missing, _, _ := p.decide(ec, ix, h, s, false)
 	return Decision{ID: s.id, Ticker: s.ticker, Outcome: out, Missing: missing, idx: ix.byID[p.subject][id]}, nil
 }
 
@@ -83,32 +69,7 @@ func (p *Program) Describe(ix *Index, h History, d Decision) (Result, error) {
 			return Result{}, fmt.Errorf("%s %q in the snapshot of %s: %w", p.subject, d.ID, day0(ix.snap.AsOf), ErrNoSubject)
 		}
 	}
-	m := ix.getVM()
-	defer ix.putVM(m)
-	return p.evalSubject(m, ix, h, s, nil), nil
-}
-
-// scratchEnv holds reusable environment maps for history rules, whose
-// environment is the subject's plus hidden variables.
-type scratchEnv struct {
-	a, b map[string]any
-}
-
-var scratchPool = sync.Pool{New: func() any { return &scratchEnv{a: map[string]any{}, b: map[string]any{}} }}
-
-func getScratch() *scratchEnv   { return scratchPool.Get().(*scratchEnv) }
-func putScratch(sc *scratchEnv) { scratchPool.Put(sc) }
-
-// copyA returns sc's first map holding exactly the entries of env.
-func (sc *scratchEnv) copyA(env map[string]any) map[string]any {
-	clear(sc.a)
-	maps.Copy(sc.a, env)
-	return sc.a
-}
-
-// copyB returns sc's second map holding exactly the entries of env.
-func (sc *scratchEnv) copyB(env map[string]any) map[string]any {
-	clear(sc.b)
-	maps.Copy(sc.b, env)
-	return sc.b
+	ec := ix.getCtx()
+	defer ix.putCtx(ec)
+	return p.evalSubject(ec, ix, h, s, nil), nil
 }

@@ -3,7 +3,6 @@ package rules
 import (
 	"errors"
 	"fmt"
-	"maps"
 	"math/bits"
 	"strings"
 	"time"
@@ -66,8 +65,8 @@ type Value struct {
 // returns true. h may be nil; history functions then lack data.
 func (p *Program) Eval(ix *Index, h History, scope func(ticker string) bool) []Result {
 	subs := ix.subjects[p.subject]
-	m := ix.getVM()
-	defer ix.putVM(m)
+	ec := ix.getCtx()
+	defer ix.putCtx(ec)
 	out := make([]Result, 0, len(subs))
 	vals := make([]Value, 0, len(subs)*len(p.vars))
 	for i := range subs {
@@ -75,7 +74,7 @@ func (p *Program) Eval(ix *Index, h History, scope func(ticker string) bool) []R
 		if scope != nil && !scope(s.ticker) {
 			continue
 		}
-		r := p.evalSubject(m, ix, h, s, vals[len(vals):len(vals):cap(vals)])
+		r := p.evalSubject(ec, ix, h, s, vals[len(vals):len(vals):cap(vals)])
 		vals = vals[:len(vals)+len(r.Values)]
 		out = append(out, r)
 	}
@@ -90,9 +89,9 @@ func (p *Program) EvalOne(ix *Index, h History, id string) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	m := ix.getVM()
-	defer ix.putVM(m)
-	return p.evalSubject(m, ix, h, s, nil), nil
+	ec := ix.getCtx()
+	defer ix.putCtx(ec)
+	return p.evalSubject(ec, ix, h, s, nil), nil
 }
 
 func (p *Program) find(ix *Index, id string) (*subject, error) {
@@ -106,9 +105,9 @@ func (p *Program) find(ix *Index, id string) (*subject, error) {
 func day0(t time.Time) string { return t.UTC().Format(time.DateOnly) }
 
 // evalSubject evaluates p for s; vals is where to append the values.
-func (p *Program) evalSubject(m *vm.VM, ix *Index, h History, s *subject, vals []Value) Result {
+func (p *Program) evalSubject(ec *evalCtx, ix *Index, h History, s *subject, vals []Value) Result {
 	r := Result{Subject: p.subject, ID: s.id, Ticker: s.ticker}
-	r.Outcome, r.Missing, r.Detail, _ = p.decide(m, ix, h, s, true, nil)
+	r.Outcome, r.Missing, r.Detail, _ = p.decide(ec, ix, h, s, true)
 	r.Values = p.values(ix, s, vals)
 	if r.Outcome == Match || r.Outcome == NoMatch {
 		r.Detail = keyValues(r.Values)
@@ -130,55 +129,35 @@ func (p *Program) evalSubject(m *vm.VM, ix *Index, h History, s *subject, vals [
 //
 // When full is false, decide builds no detail (it returns ""), so that
 // deciding allocates nothing beyond the VM's own work; the outcome and
-// the missing variable are the same either way. sc, when not nil, holds
-// reusable maps for the environments of history rules; env then aliases
-// them and is valid only until sc is reused.
-func (p *Program) decide(m *vm.VM, ix *Index, h History, s *subject, full bool, sc *scratchEnv) (out Outcome, missing, detail string, env map[string]any) {
+// the missing variable are the same either way. env is a map of ec, valid
+// only until ec is used again.
+func (p *Program) decide(ec *evalCtx, ix *Index, h History, s *subject, full bool) (out Outcome, missing, detail string, env map[string]any) {
 	unknownVars := s.unknown & p.main.needMask
 	bench := ""
 	if len(p.main.needBench) > 0 {
 		bench = p.missingBench(ix)
 	}
 	kleene := unknownVars != 0 || bench != "" || s.huge && p.main.addSub
-	env, envB := s.env, s.envB
+	env = ec.envFor(ix, s, p.load, p.loadAll)
 	var hist histUnknown
 	if len(p.hist) > 0 {
 		var ok bool
-		env, hist, out, detail, ok = p.historyEnv(m, ix, h, s, full, sc)
+		hist, out, detail, ok = p.historyEnv(ec.m, ix, h, s, full, env)
 		if !ok {
 			return out, "", detail, nil
 		}
 		kleene = kleene || hist.missing != ""
-		envB = nil
-		if s.elemUnknown != 0 || kleene {
-			if sc != nil {
-				envB = sc.copyB(env)
-			} else {
-				envB = maps.Clone(env)
-			}
-			envB[unkVar] = true
-		}
 	}
 	c := &p.main
 	if kleene && p.kleene != nil {
 		c = p.kleene
 	}
 	twice := kleene || s.elemUnknown&c.elemMask != 0
-	if twice && envB == nil {
-		// A benchmark the rule was compiled for is missing from this
-		// index altogether (an Env of another snapshot).
-		if sc != nil {
-			envB = sc.copyB(env)
-		} else {
-			envB = maps.Clone(env)
-		}
-		envB[unkVar] = true
-	}
 	var v any
 	if c.wholeGuarded && (unknownVars != 0 || bench != "" || hist.missing != "") {
 		out = LacksData
 	} else {
-		v, out, detail = run(c, m, env, envB, twice, s.elemUnknown&c.elemMask != 0, full)
+		v, out, detail = run(c, ec.m, env, twice, s.elemUnknown&c.elemMask != 0, full)
 	}
 	switch out {
 	case "":
@@ -204,7 +183,7 @@ func (p *Program) decide(m *vm.VM, ix *Index, h History, s *subject, full bool, 
 				detail = hist.detail
 			}
 		case s.elemUnknown&c.elemMask != 0:
-			missing = s.elemMissing[bits.TrailingZeros64(s.elemUnknown&c.elemMask)]
+			missing = s.elemMissing(bits.TrailingZeros64(s.elemUnknown & c.elemMask))
 			if full {
 				detail = missing + " is unknown"
 			}
@@ -229,19 +208,22 @@ func (p *Program) decide(m *vm.VM, ix *Index, h History, s *subject, full bool, 
 	return Error, "", detail, env
 }
 
-// run evaluates c in env and, when twice is set, also in envB (env with
-// __unk true); if the two disagree the result depends on an unknown value.
-// It returns out == "" on success, LacksData when the result depends on
-// an unknown value, or Error. When full is false it builds no detail.
+// run evaluates c in env (where __unk is false) and, when twice is set,
+// again with __unk true; if the two disagree the result depends on an
+// unknown value. env is left with __unk false. It returns out == "" on
+// success, LacksData when the result depends on an unknown value, or
+// Error. When full is false it builds no detail.
 //
 // elemUnknown is set when an element field c reads is unknown: a failure
 // of a builtin on nil (max of a list holding an unknown value) then means
 // the instance lacks data.
-func run(c *compiled, m *vm.VM, env, envB map[string]any, twice, elemUnknown, full bool) (v any, out Outcome, detail string) {
+func run(c *compiled, m *vm.VM, env map[string]any, twice, elemUnknown, full bool) (v any, out Outcome, detail string) {
 	v, err := m.Run(c.prog, env)
-	if err == nil && twice && envB != nil {
+	if err == nil && twice {
 		var vb any
-		vb, err = m.Run(c.prog, envB)
+		env[unkVar] = true
+		vb, err = m.Run(c.prog, env)
+		env[unkVar] = false
 		if err == nil && !sameValue(v, vb) {
 			return nil, LacksData, ""
 		}
@@ -328,7 +310,7 @@ func runtimeMessage(err error) string {
 // unknownText explains why variable i of s is unknown.
 func unknownText(s *subject, i int) string {
 	t := varDefs[i].name + " is unknown"
-	if why := s.why[i]; why != "" {
+	if why := s.whyOf(i); why != "" {
 		t += " (" + why + ")"
 	}
 	return t
@@ -345,10 +327,10 @@ func (p *Program) values(ix *Index, s *subject, dst []Value) []Value {
 	for k, name := range p.vars {
 		switch i := p.varIdx[k]; {
 		case i >= 0:
-			dst = append(dst, s.values[i])
+			dst = append(dst, s.value(i))
 		case i == -2:
 			j, _ := lookupVar(name)
-			dst = append(dst, s.values[j])
+			dst = append(dst, s.value(j))
 		default:
 			v, ok := ix.bench[name]
 			if !ok {
@@ -386,18 +368,12 @@ type histUnknown struct {
 	missing, detail string
 }
 
-// historyEnv computes the hidden history variables for s and returns a
-// copy of its environment holding them; a call that cannot be computed
-// (no old enough snapshot, an unknown value then) is nil there and
-// reported in hist. ok is false when a call failed with an error; out and
-// detail then say why (detail only when full). The copy is made in sc
-// when sc is not nil.
-func (p *Program) historyEnv(m *vm.VM, ix *Index, h History, s *subject, full bool, sc *scratchEnv) (env map[string]any, hist histUnknown, out Outcome, detail string, ok bool) {
-	if sc != nil {
-		env = sc.copyA(s.env)
-	} else {
-		env = maps.Clone(s.env)
-	}
+// historyEnv computes the hidden history variables for s and sets them in
+// env, the environment of s; a call that cannot be computed (no old
+// enough snapshot, an unknown value then) is nil there and reported in
+// hist. ok is false when a call failed with an error; out and detail then
+// say why (detail only when full).
+func (p *Program) historyEnv(m *vm.VM, ix *Index, h History, s *subject, full bool, env map[string]any) (hist histUnknown, out Outcome, detail string, ok bool) {
 	asOf := ix.snap.AsOf
 	unknown := func(i int, d string) {
 		env[p.hist[i].hidden] = nil
@@ -440,7 +416,7 @@ func (p *Program) historyEnv(m *vm.VM, ix *Index, h History, s *subject, full bo
 			unknown(i, d)
 			continue
 		}
-		v, o, miss, d := evalSub(&hc.sub, m, os, full)
+		v, o, miss, d := evalSub(&hc.sub, m, old, os, full)
 		switch o {
 		case "":
 			env[hc.hidden] = v
@@ -455,15 +431,15 @@ func (p *Program) historyEnv(m *vm.VM, ix *Index, h History, s *subject, full bo
 				unknown(i, d)
 			}
 		default:
-			return nil, hist, o, d, false
+			return hist, o, d, false
 		}
 	}
-	return env, hist, "", "", true
+	return hist, "", "", true
 }
 
-// evalSub evaluates a history sub-program for s in an older index. When
-// full is false it builds no detail.
-func evalSub(c *compiled, m *vm.VM, s *subject, full bool) (any, Outcome, string, string) {
+// evalSub evaluates a history sub-program for s in an older index ix, with
+// m. When full is false it builds no detail.
+func evalSub(c *compiled, m *vm.VM, ix *Index, s *subject, full bool) (any, Outcome, string, string) {
 	if m := s.unknown & c.needMask; m != 0 {
 		i := bits.TrailingZeros64(m)
 		d := ""
@@ -473,7 +449,7 @@ func evalSub(c *compiled, m *vm.VM, s *subject, full bool) (any, Outcome, string
 		return nil, LacksData, varDefs[i].name, d
 	}
 	for _, b := range c.needBench {
-		if v := s.env[b]; v == nil {
+		if v := ix.benchEnv[b]; v == nil {
 			d := ""
 			if full {
 				d = b + " is unknown"
@@ -482,10 +458,12 @@ func evalSub(c *compiled, m *vm.VM, s *subject, full bool) (any, Outcome, string
 		}
 	}
 	unk := s.elemUnknown&c.elemMask != 0
-	v, out, detail := run(c, m, s.env, s.envB, unk, unk, full)
+	ec := ix.getCtx()
+	v, out, detail := run(c, m, ec.envFor(ix, s, c.load, c.loadAll), unk, unk, full)
+	ix.putCtx(ec)
 	switch {
 	case out == LacksData && s.elemUnknown&c.elemMask != 0:
-		name := s.elemMissing[bits.TrailingZeros64(s.elemUnknown&c.elemMask)]
+		name := s.elemMissing(bits.TrailingZeros64(s.elemUnknown & c.elemMask))
 		if full {
 			detail = name + " is unknown"
 		}

@@ -311,10 +311,10 @@ func TestIndexDerived(t *testing.T) {
 			t.Fatalf("no %s %s", tt.kind, tt.id)
 		}
 		i, _ := lookupVar(tt.name)
-		if got := s.values[i].Text; got != tt.want {
+		if got := s.value(i).Text; got != tt.want {
 			t.Errorf("%s %s = %q, want %q", tt.id, tt.name, got, tt.want)
 		}
-		if got := s.why[i]; got != tt.wantReason {
+		if got := s.whyOf(i); got != tt.wantReason {
 			t.Errorf("%s %s reason = %q, want %q", tt.id, tt.name, got, tt.wantReason)
 		}
 	}

@@ -106,18 +106,21 @@ func (p *Program) Explain(ix *Index, h History, id string) (*Explanation, error)
 	if err != nil {
 		return nil, err
 	}
-	m := ix.getVM()
-	defer ix.putVM(m)
-	res := p.evalSubject(m, ix, h, s, nil)
-	_, _, _, env := p.decide(m, ix, h, s, true, nil)
-	if env == nil {
-		env = s.env
-		if len(p.hist) > 0 {
-			if he, _, _, _, ok := p.historyEnv(m, ix, h, s, true, nil); ok {
-				env = he
-			}
-		}
+	ec := ix.getCtx()
+	defer ix.putCtx(ec)
+	res := p.evalSubject(ec, ix, h, s, nil)
+	_, _, _, env := p.decide(ec, ix, h, s, true)
+	switch {
+	case env == nil:
+		// A history call failed: the sides are evaluated without the
+		// history values.
+		env = ix.subjectEnv(s)
+	case !p.loadAll:
+		// The sides read no more than the rule, but load every variable
+		// of s all the same.
+		env = ec.load(s, allVarMask)
 	}
+	m := ec.m
 	f, cerr := compileFront(p.source, p.env)
 	if cerr != nil {
 		// The program compiled from this very text; this cannot happen.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"math/bits"
 	"reflect"
 	"sync"
 	"time"
@@ -22,61 +23,173 @@ const unkVar = "__unk"
 // all variables, with what is unknown marked in advance so that a rule can
 // tell cheaply whether it lacks data.
 //
+// The values of an issuer's variables are held once and shared by its
+// bonds and projects, which hold only their own; the map a rule runs on
+// is filled from them, per evaluation context (see evalCtx), with the
+// variables the rule reads.
+//
 // An Index is immutable and safe for concurrent use.
 type Index struct {
 	snap     *market.Snapshot
 	subjects [3][]subject
 	byID     [3]map[string]int
 	bench    map[string]Value
+	// benchEnv maps every benchmark to its level (nil when unknown), as
+	// rules read them.
+	benchEnv map[string]any
 	// benchWhy says why a benchmark is unknown, when there is more to say.
 	benchWhy map[string]string
-	vms      sync.Pool
+	// ctxs pools *evalCtx.
+	ctxs sync.Pool
 }
 
-// subject is one issuer, bond or project with its prebuilt environment.
+// Variables of issuers come first in varDefs, then those of bonds, then
+// those of projects.
+const (
+	numIssuerVars = vBondID
+	firstBondVar  = vBondID
+	firstProjVar  = vProjectID
+	numBondVars   = vProjectID - vBondID
+	numProjVars   = numVars - vProjectID
+	// maxOwn is the most variables a bond or project has of its own.
+	maxOwn = max(numBondVars, numProjVars)
+	// issuerVarMask has the bits of the issuer variables.
+	issuerVarMask = uint64(1)<<numIssuerVars - 1
+	// allVarMask has the bits of every variable.
+	allVarMask = uint64(1)<<numVars - 1
+)
+
+// ownRange returns the varDefs indexes [lo, hi) of the variables a subject
+// of kind k has of its own.
+func ownRange(k Subject) (lo, hi int) {
+	switch k {
+	case SubjectBond:
+		return firstBondVar, firstProjVar
+	case SubjectProject:
+		return firstProjVar, numVars
+	}
+	return 0, 0
+}
+
+// issuerData are the variables of one issuer, shared by the issuer and its
+// bonds and projects.
+type issuerData struct {
+	// vals are the values of the issuer variables; unknown ones are nil.
+	vals [numIssuerVars]any
+	// values are vals formatted.
+	values [numIssuerVars]Value
+	// why explains an unknown derived value.
+	why [numIssuerVars]string
+	// unknown has bit i set when varDefs[i] is unknown.
+	unknown uint64
+	// huge is set when a number of the issuer or a benchmark is so large
+	// that adding to it may overflow.
+	huge  bool
+	lists *itemLists
+}
+
+// subject is one issuer, bond or project.
 type subject struct {
 	kind   Subject
 	id     string
 	ticker string
-	// env maps every variable to its value; unknown values are nil.
-	env map[string]any
-	// envB is env with unkVar true; nil when every value is known.
-	envB map[string]any
+	iss    *issuerData
 	// huge is set when a number of the subject is so large that adding
 	// to it may overflow.
 	huge bool
 	// unknown has bit i set when varDefs[i] is unknown.
 	unknown uint64
 	// elemUnknown has bit i set when elemFields[i] is unknown in some
-	// element of the issuer's lists; elemMissing[i] then names the first
-	// such element, e.g. "offtakes[CRWV-META].mw".
+	// element of the issuer's lists; iss.lists.missing[i] then names the
+	// first such element, e.g. "offtakes[CRWV-META].mw".
 	elemUnknown uint64
-	elemMissing []string
-	// values are the formatted values of all variables, by varDefs index.
-	values *[numVars]Value
-	// why explains an unknown derived value, by varDefs index.
-	why *[numVars]string
+	// own are the values of the subject's own variables (those of bonds
+	// or projects), by varDefs index from the first of them; unknown ones
+	// are nil.
+	own [maxOwn]any
+	// why explains an unknown derived value of own, like own; nil when
+	// there is nothing to explain. It is shared between subjects.
+	why *[maxOwn]string
+}
+
+// val returns the value of variable i for s: nil when it is unknown or not
+// a variable of s.
+func (s *subject) val(i int) any {
+	if i < numIssuerVars {
+		return s.iss.vals[i]
+	}
+	if lo, hi := ownRange(s.kind); i >= lo && i < hi {
+		return s.own[i-lo]
+	}
+	return nil
+}
+
+// value returns variable i of s formatted; the zero Value when it is not
+// a variable of s.
+func (s *subject) value(i int) Value {
+	if i < numIssuerVars {
+		return s.iss.values[i]
+	}
+	if lo, hi := ownRange(s.kind); i >= lo && i < hi {
+		return makeValue(i, s.own[i-lo], s.unknown&(1<<uint(i)) == 0)
+	}
+	return Value{}
+}
+
+// whyOf explains why variable i of s is unknown ("" when there is nothing
+// to say).
+func (s *subject) whyOf(i int) string {
+	if i < numIssuerVars {
+		return s.iss.why[i]
+	}
+	if lo, hi := ownRange(s.kind); i >= lo && i < hi && s.why != nil {
+		return s.why[i-lo]
+	}
+	return ""
+}
+
+// elemMissing names the first element with field elemFields[bit] unknown.
+func (s *subject) elemMissing(bit int) string { return s.iss.lists.missing[bit] }
+
+// makeValue formats v, the value of variable i.
+func makeValue(i int, v any, known bool) Value {
+	d := &varDefs[i]
+	val := Value{Name: d.name, Known: known}
+	if !known {
+		val.Text = "unknown"
+		return val
+	}
+	val.Text = formatValue(d.dim, v)
+	if f, ok := toFloat(v); ok {
+		val.Num = f
+	} else if t, ok := v.(time.Time); ok {
+		val.Num = float64(t.Unix())
+	}
+	return val
+}
+
+// isHuge reports whether v is a number so large that adding to it may
+// overflow.
+func isHuge(v any) bool {
+	f, ok := toFloat(v)
+	return ok && math.Abs(f) >= hugeNumber
 }
 
 // NewIndex builds the evaluation environment of s, which must not be nil.
 // It does not modify s, which must not be modified afterwards.
 func NewIndex(s *market.Snapshot) *Index {
-	ix := &Index{snap: s, bench: map[string]Value{}, benchWhy: map[string]string{}}
-	ix.vms.New = func() any { return &vm.VM{MemoryBudget: MemoryBudget} }
-	for k := range ix.byID {
-		ix.byID[k] = map[string]int{}
-	}
-	benchEnv := map[string]any{}
+	ix := &Index{snap: s, bench: map[string]Value{}, benchEnv: map[string]any{}, benchWhy: map[string]string{}}
+	ix.ctxs.New = func() any { return ix.newCtx() }
 	var utility *float64
 	for _, b := range s.Benchmarks {
 		if !validBenchmarkID(b.ID) {
 			continue
 		}
 		if b.Level != nil {
-			benchEnv[b.ID] = *b.Level
+			ix.benchEnv[b.ID] = *b.Level
 			ix.bench[b.ID] = Value{Name: b.ID, Text: market.FormatRate(*b.Level), Num: *b.Level, Known: true}
 		} else {
-			benchEnv[b.ID] = nil
+			ix.benchEnv[b.ID] = nil
 			ix.bench[b.ID] = Value{Name: b.ID, Text: "unknown"}
 		}
 		if b.ID == utilityID {
@@ -85,40 +198,72 @@ func NewIndex(s *market.Snapshot) *Index {
 	}
 	if _, ok := ix.bench[utilityID]; !ok {
 		// utility is declared in every Env (spread is defined against it).
-		benchEnv[utilityID] = nil
+		ix.benchEnv[utilityID] = nil
 		ix.bench[utilityID] = Value{Name: utilityID, Text: "unknown"}
 		ix.benchWhy[utilityID] = "no benchmark utility in the data"
 	}
-	unknownBench := false
-	for _, v := range ix.bench {
-		if !v.Known {
-			unknownBench = true
+	hugeBench := false
+	for _, v := range ix.benchEnv {
+		if f, ok := v.(float64); ok && math.Abs(f) >= hugeNumber {
+			hugeBench = true
 		}
 	}
+	nb, np := 0, 0
+	for ii := range s.Issuers {
+		nb += len(s.Issuers[ii].Bonds)
+		np += len(s.Issuers[ii].Projects)
+	}
+	ix.subjects[SubjectIssuer] = make([]subject, 0, len(s.Issuers))
+	ix.subjects[SubjectBond] = make([]subject, 0, nb)
+	ix.subjects[SubjectProject] = make([]subject, 0, np)
+	ix.byID[SubjectIssuer] = make(map[string]int, len(s.Issuers))
+	ix.byID[SubjectBond] = make(map[string]int, nb)
+	ix.byID[SubjectProject] = make(map[string]int, np)
+	// whys interns the explanations of subjects: few distinct ones recur.
+	whys := map[[maxOwn]string]*[maxOwn]string{}
+	var vals, sub varVals
 	for ii := range s.Issuers {
 		is := &s.Issuers[ii]
-		vals := newVals()
-		issuerValues(is, vals)
+		vals = varVals{}
+		issuerValues(is, &vals)
 		lists := buildLists(is)
 		vals.set(vBonds, lists.bonds, true)
 		vals.set(vProjects, lists.projects, true)
 		vals.set(vOfftakes, lists.offtakes, true)
+		iss := newIssuerData(&vals, lists, hugeBench)
 
-		ix.add(SubjectIssuer, is.Ticker, is.Ticker, vals, benchEnv, lists, unknownBench)
+		ix.add(SubjectIssuer, is.Ticker, is.Ticker, iss, nil, whys)
 		for bi := range is.Bonds {
 			b := &is.Bonds[bi]
-			bv := vals.clone()
-			bondValues(b, s.AsOf, utility, ix.benchWhy[utilityID], bv)
-			ix.add(SubjectBond, b.ID, is.Ticker, bv, benchEnv, lists, unknownBench)
+			sub = vals
+			bondValues(b, s.AsOf, utility, ix.benchWhy[utilityID], &sub)
+			ix.add(SubjectBond, b.ID, is.Ticker, iss, &sub, whys)
 		}
 		for pi := range is.Projects {
 			p := &is.Projects[pi]
-			pv := vals.clone()
-			projectValues(p, s.AsOf, pv)
-			ix.add(SubjectProject, p.ID, is.Ticker, pv, benchEnv, lists, unknownBench)
+			sub = vals
+			projectValues(p, s.AsOf, &sub)
+			ix.add(SubjectProject, p.ID, is.Ticker, iss, &sub, whys)
 		}
 	}
 	return ix
+}
+
+// newIssuerData collects the issuer variables of vals.
+func newIssuerData(vals *varVals, lists *itemLists, hugeBench bool) *issuerData {
+	iss := &issuerData{lists: lists, huge: hugeBench}
+	for i := range numIssuerVars {
+		v := vals.v[i]
+		iss.vals[i] = v
+		iss.why[i] = vals.why[i]
+		iss.values[i] = makeValue(i, v, vals.known[i])
+		if !vals.known[i] {
+			iss.unknown |= 1 << uint(i)
+		} else if isHuge(v) {
+			iss.huge = true
+		}
+	}
+	return iss
 }
 
 // Snapshot returns the snapshot the index was built from.
@@ -133,50 +278,123 @@ func (ix *Index) lookup(k Subject, id string) (*subject, bool) {
 	return &ix.subjects[k][i], true
 }
 
-func (ix *Index) getVM() *vm.VM  { return ix.vms.Get().(*vm.VM) }
-func (ix *Index) putVM(m *vm.VM) { ix.vms.Put(m) }
-
-func (ix *Index) add(k Subject, id, ticker string, vals *varVals, benchEnv map[string]any, lists *itemLists, unknownBench bool) {
-	env := make(map[string]any, int(numVars)+len(benchEnv)+1)
-	maps.Copy(env, benchEnv)
-	s := subject{kind: k, id: id, ticker: ticker, values: &[numVars]Value{}, why: &vals.why}
-	for i := range varDefs {
-		d := &varDefs[i]
-		if d.subject != SubjectIssuer && d.subject != k {
-			continue
-		}
-		v := vals.v[i]
-		env[d.name] = v
-		val := Value{Name: d.name, Known: vals.known[i]}
-		if !vals.known[i] {
-			s.unknown |= 1 << uint(i)
-			val.Text = "unknown"
-		} else {
-			val.Text = formatValue(d.dim, v)
-			if f, ok := toFloat(v); ok {
-				val.Num = f
-				s.huge = s.huge || math.Abs(f) >= hugeNumber
-			} else if _, ok := v.(time.Time); ok {
-				val.Num = float64(v.(time.Time).Unix())
+// add appends a subject of kind k; vals holds its own variables (nil for
+// an issuer).
+func (ix *Index) add(k Subject, id, ticker string, iss *issuerData, vals *varVals, whys map[[maxOwn]string]*[maxOwn]string) {
+	s := subject{kind: k, id: id, ticker: ticker, iss: iss, huge: iss.huge, unknown: iss.unknown, elemUnknown: iss.lists.unknown}
+	if lo, hi := ownRange(k); vals != nil && hi > lo {
+		var why [maxOwn]string
+		anyWhy := false
+		for i := lo; i < hi; i++ {
+			v := vals.v[i]
+			s.own[i-lo] = v
+			if !vals.known[i] {
+				s.unknown |= 1 << uint(i)
+			} else if isHuge(v) {
+				s.huge = true
+			}
+			if w := vals.why[i]; w != "" {
+				why[i-lo] = w
+				anyWhy = true
 			}
 		}
-		s.values[i] = val
-	}
-	env[unkVar] = false
-	s.env = env
-	s.elemUnknown = lists.unknown
-	s.elemMissing = lists.missing
-	for _, v := range benchEnv {
-		if f, ok := v.(float64); ok && math.Abs(f) >= hugeNumber {
-			s.huge = true
+		if anyWhy {
+			w, ok := whys[why]
+			if !ok {
+				w = new([maxOwn]string)
+				*w = why
+				whys[why] = w
+			}
+			s.why = w
 		}
-	}
-	if s.elemUnknown != 0 || s.unknown != 0 || unknownBench || s.huge {
-		s.envB = maps.Clone(env)
-		s.envB[unkVar] = true
 	}
 	ix.byID[k][id] = len(ix.subjects[k])
 	ix.subjects[k] = append(ix.subjects[k], s)
+}
+
+// evalCtx is what one evaluation needs: a VM, and the map the rules run
+// on. It belongs to one Index and is used by one goroutine at a time (it
+// is taken from and returned to the Index's pool).
+//
+// env holds the benchmarks of the index, unkVar (false, but for the
+// second run of a rule), the hidden variables of the last history rule,
+// and the variables loaded for sub: those with their bit in have hold the
+// values of sub; the others may hold those of another subject, so a rule
+// must load the variables it reads (see load).
+type evalCtx struct {
+	m    *vm.VM
+	env  map[string]any
+	sub  *subject
+	have uint64
+	// exact is the environment of one subject holding exactly its
+	// variables, the benchmarks and unkVar, for rules that read $env.
+	exact map[string]any
+}
+
+func (ix *Index) newCtx() *evalCtx {
+	c := &evalCtx{m: &vm.VM{MemoryBudget: MemoryBudget}, env: make(map[string]any, int(numVars)+len(ix.benchEnv)+8)}
+	maps.Copy(c.env, ix.benchEnv)
+	c.env[unkVar] = false
+	return c
+}
+
+func (ix *Index) getCtx() *evalCtx  { return ix.ctxs.Get().(*evalCtx) }
+func (ix *Index) putCtx(c *evalCtx) { ix.ctxs.Put(c) }
+
+// load makes c.env hold the variables of s with their bit in need, and
+// returns it.
+func (c *evalCtx) load(s *subject, need uint64) map[string]any {
+	if s != c.sub {
+		if c.sub == nil || c.sub.iss != s.iss {
+			c.have = 0
+		} else {
+			c.have &= issuerVarMask
+		}
+		c.sub = s
+	}
+	for miss := need &^ c.have; miss != 0; miss &= miss - 1 {
+		i := bits.TrailingZeros64(miss)
+		c.env[varDefs[i].name] = s.val(i)
+	}
+	c.have |= need
+	return c.env
+}
+
+// envFor returns the map a rule that reads the variables in need runs on
+// for s; with all set (the rule reads $env), a map holding exactly the
+// variables of s, the benchmarks of ix and unkVar.
+func (c *evalCtx) envFor(ix *Index, s *subject, need uint64, all bool) map[string]any {
+	if !all {
+		return c.load(s, need)
+	}
+	if c.exact == nil {
+		c.exact = make(map[string]any, len(c.env))
+	}
+	clear(c.exact)
+	ix.fillEnv(c.exact, s)
+	return c.exact
+}
+
+// fillEnv adds to env the variables of s, the benchmarks and unkVar
+// (false).
+func (ix *Index) fillEnv(env map[string]any, s *subject) {
+	maps.Copy(env, ix.benchEnv)
+	for i := range numIssuerVars {
+		env[varDefs[i].name] = s.iss.vals[i]
+	}
+	lo, hi := ownRange(s.kind)
+	for i := lo; i < hi; i++ {
+		env[varDefs[i].name] = s.own[i-lo]
+	}
+	env[unkVar] = false
+}
+
+// subjectEnv returns a new map holding exactly the variables of s, the
+// benchmarks and unkVar (false).
+func (ix *Index) subjectEnv(s *subject) map[string]any {
+	env := make(map[string]any, int(numVars)+len(ix.benchEnv)+1)
+	ix.fillEnv(env, s)
+	return env
 }
 
 // varVals collects the values of the variables of one subject.
@@ -184,13 +402,6 @@ type varVals struct {
 	v     [numVars]any
 	known [numVars]bool
 	why   [numVars]string
-}
-
-func newVals() *varVals { return &varVals{} }
-
-func (vv *varVals) clone() *varVals {
-	c := *vv
-	return &c
 }
 
 func (vv *varVals) set(i int, v any, known bool) {
@@ -432,32 +643,23 @@ func buildLists(is *market.Issuer) *itemLists {
 		}
 	}
 	for bit, f := range elemFields {
-		var ids []string
-		var isNil func(i int) bool
+		var n int
+		var elem func(i int) (id string, isNil bool)
 		switch f.list {
 		case "bonds":
-			ids = make([]string, len(l.bonds))
-			for i := range l.bonds {
-				ids[i] = l.bonds[i].ID
-			}
-			isNil = func(i int) bool { return fieldIsNil(&l.bonds[i], f.index) }
+			n = len(l.bonds)
+			elem = func(i int) (string, bool) { return l.bonds[i].ID, fieldIsNil(&l.bonds[i], f.index) }
 		case "projects":
-			ids = make([]string, len(l.projects))
-			for i := range l.projects {
-				ids[i] = l.projects[i].ID
-			}
-			isNil = func(i int) bool { return fieldIsNil(&l.projects[i], f.index) }
+			n = len(l.projects)
+			elem = func(i int) (string, bool) { return l.projects[i].ID, fieldIsNil(&l.projects[i], f.index) }
 		case "offtakes":
-			ids = make([]string, len(l.offtakes))
-			for i := range l.offtakes {
-				ids[i] = l.offtakes[i].ID
-			}
-			isNil = func(i int) bool { return fieldIsNil(&l.offtakes[i], f.index) }
+			n = len(l.offtakes)
+			elem = func(i int) (string, bool) { return l.offtakes[i].ID, fieldIsNil(&l.offtakes[i], f.index) }
 		}
-		for i := range ids {
-			if isNil(i) {
+		for i := range n {
+			if id, isNil := elem(i); isNil {
 				l.unknown |= 1 << uint(bit)
-				l.missing[bit] = fmt.Sprintf("%s[%s].%s", f.list, ids[i], f.name)
+				l.missing[bit] = fmt.Sprintf("%s[%s].%s", f.list, id, f.name)
 				break
 			}
 		}

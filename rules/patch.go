@@ -14,6 +14,7 @@ import (
 	"github.com/expr-lang/expr/compiler"
 	"github.com/expr-lang/expr/optimizer"
 	"github.com/expr-lang/expr/parser"
+	"github.com/expr-lang/expr/vm"
 	"github.com/expr-lang/expr/vm/runtime"
 )
 
@@ -100,7 +101,29 @@ func (f *front) back(tree *parser.Tree, kleene bool) (compiled, *CompileError) {
 		return c, f.exprError(err, 0)
 	}
 	c.prog = prog
+	c.load, c.loadAll = programLoads(prog)
 	return c, nil
+}
+
+// programLoads returns the bits of the variables prog reads from its
+// environment, and whether it reads the environment otherwise than by
+// name ($env).
+func programLoads(prog *vm.Program) (load uint64, all bool) {
+	for ip, op := range prog.Bytecode {
+		switch op {
+		case vm.OpLoadFast, vm.OpLoadConst:
+			name, ok := prog.Constants[prog.Arguments[ip]].(string)
+			if !ok {
+				return allVarMask, true
+			}
+			if i, ok := lookupVar(name); ok {
+				load |= 1 << uint(i)
+			}
+		case vm.OpLoadEnv, vm.OpLoadField, vm.OpLoadMethod:
+			return allVarMask, true
+		}
+	}
+	return load, false
 }
 
 // compileSub compiles the argument of a history call, found at base in the
