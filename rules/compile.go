@@ -864,9 +864,20 @@ func (w *walker) ident(n *ast.IdentifierNode) {
 // history replaces a history call by its hidden variable.
 func (w *walker) history(np *ast.Node, n *ast.CallNode, fn string) {
 	f := w.f
+	args := n.Arguments
+	want, usage := 2, fn+"(x, y)"
+	switch fn {
+	case "prev":
+		want, usage = 1, "prev(x)"
+	case "change":
+		usage = `change(x, "30d")`
+	}
+	if len(args) != want {
+		w.err = f.errorAt(n.Location().From, fmt.Sprintf("%s takes %d argument%s: %s", fn, want, map[bool]string{true: "s"}[want > 1], usage))
+		return
+	}
 	hidden := fmt.Sprintf("__h%d", len(f.hist))
 	spec := &histSpec{hidden: hidden, fn: fn}
-	args := n.Arguments
 	if f.hidden == nil {
 		f.hidden = map[string]any{}
 	}
