@@ -149,8 +149,29 @@ func (p *Program) Subject() Subject { return p.subject }
 func (p *Program) Vars() []string { return slices.Clone(p.vars) }
 
 // Compile type-checks a rule against env and compiles it. Mistakes in the
-// rule are reported as a *CompileError.
-func Compile(src string, env Env) (*Program, error) {
+// rule are reported as a *CompileError. It never panics: a bug reached by
+// some rule text is returned as an error wrapping [ErrInternal].
+func Compile(src string, env Env) (p *Program, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			p, err = nil, fmt.Errorf("%w: compile %q: %v", ErrInternal, truncate(src, 80), r)
+		}
+	}()
+	return compile(src, env)
+}
+
+// ErrInternal marks a failure that is a bug in spreadwatch rather than a
+// mistake in the rule.
+var ErrInternal = errors.New("internal error")
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+func compile(src string, env Env) (*Program, error) {
 	f, cerr := compileFront(src, env)
 	if cerr != nil {
 		return nil, cerr
