@@ -501,22 +501,15 @@ func (b *Bot) cmdRuleExplain(_ context.Context, c *call) (Reply, error) {
 	var subject string
 	if len(c.cmd.Args) == 2 {
 		subject = c.cmd.Args[1]
-		if cp.prog.Subject() != rules.SubjectIssuer {
-			// A ticker names the issuer's first bond or project (a match
-			// if there is one).
-			var first string
-			for _, res := range cp.prog.Eval(c.data.ix, c.data.hist, func(t string) bool { return strings.EqualFold(t, subject) }) {
-				if first == "" {
-					first = res.ID
+		if _, err := cp.prog.Decide(c.data.ix, c.data.hist, subject); errors.Is(err, rules.ErrNoSubject) && cp.prog.Subject() != rules.SubjectIssuer {
+			// A ticker names the issuer's first matching bond or project,
+			// else its first one.
+			for i, res := range cp.prog.Eval(c.data.ix, c.data.hist, func(t string) bool { return strings.EqualFold(t, subject) }) {
+				if i == 0 || toOutcome(res) == outcomeMatch {
+					subject = res.ID
 				}
 				if toOutcome(res) == outcomeMatch {
-					first = res.ID
 					break
-				}
-			}
-			if first != "" && !strings.EqualFold(first, subject) {
-				if _, err := cp.prog.EvalOne(c.data.ix, c.data.hist, subject); err != nil {
-					subject = first
 				}
 			}
 		}

@@ -330,14 +330,24 @@ func (d *decoder) missing(o obj, key string) {
 	d.add(o.at(key), "required key missing")
 }
 
-// text reads a string.
-func (d *decoder) text(o obj, key string, n need) string {
+// stringValue reads a value that must be a JSON string, reporting any
+// other type; ok is false when the key is absent, null or not a string.
+func (d *decoder) stringValue(o obj, key string, n need) (value, bool) {
 	v, ok := d.get(o, key, n, "a string")
 	if !ok {
-		return ""
+		return v, false
 	}
 	if v.kind != kindString {
 		d.add(o.at(key), "want a string, got "+jsonType(v))
+		return v, false
+	}
+	return v, true
+}
+
+// text reads a string.
+func (d *decoder) text(o obj, key string, n need) string {
+	v, ok := d.stringValue(o, key, n)
+	if !ok {
 		return ""
 	}
 	return d.str(v)
@@ -347,12 +357,8 @@ func (d *decoder) text(o obj, key string, n need) string {
 // name, a ticker), so it may not hold control characters. Names are
 // rarely repeated, so they are not interned.
 func (d *decoder) name(o obj, key string, n need) string {
-	v, ok := d.get(o, key, n, "a string")
+	v, ok := d.stringValue(o, key, n)
 	if !ok {
-		return ""
-	}
-	if v.kind != kindString {
-		d.add(o.at(key), "want a string, got "+jsonType(v))
 		return ""
 	}
 	s := v.str()
@@ -366,12 +372,8 @@ func (d *decoder) name(o obj, key string, n need) string {
 // and reports it if seen already holds it. Tickers (fold) are compared
 // without regard to case.
 func (d *decoder) id(o obj, key string, fold bool, seen map[string]string) string {
-	v, ok := d.get(o, key, required, "a string")
+	v, ok := d.stringValue(o, key, required)
 	if !ok {
-		return ""
-	}
-	if v.kind != kindString {
-		d.add(o.at(key), "want a string, got "+jsonType(v))
 		return ""
 	}
 	s := v.str() // ids are unique, not worth interning
